@@ -1,0 +1,102 @@
+using Rates.Build.Testing;
+using Spectre.Console.Rendering;
+
+partial class Build
+{
+    static AbsolutePath TestResultsDirectory => ArtifactsDirectory / "test-results";
+
+    /// <summary>Written by Test with the totals line, so CI can print it last.</summary>
+    static AbsolutePath TestTotalsFile => TestResultsDirectory / "totals.txt";
+
+    Target Test => _ => _
+        .Description("Runs every test project (tests/*/*.csproj); trx files in artifacts/test-results, totals at the end.")
+        .DependsOn(Compile)
+        .Executes(async () =>
+        {
+            var projects = TestsDirectory.DirectoryExists
+                ? Directory.EnumerateDirectories(TestsDirectory).SelectMany(d => Directory.EnumerateFiles(d, "*.csproj"))
+                    .Order(StringComparer.Ordinal).Select(p => AbsolutePath.Create(p)).ToList()
+                : [];
+            if (projects.Count == 0)
+                throw new BuildFailedException($"No test projects found under {TestsDirectory.RelativeTo(RootDirectory)}/*/.");
+
+            TestResultsDirectory.CreateOrCleanDirectory(); // old trx files would be counted as this run's
+            var runs = new List<TestProjectRun>();
+            foreach (var project in projects)
+            {
+                // Every project runs even when an earlier one failed, so one run reports all failures.
+                var name = Path.GetFileNameWithoutExtension(project.Name);
+                var trx = TestResultsDirectory / $"{name}.trx";
+                var result = await DotNetAsync(
+                    ["test", project, "--no-build", "-nologo", "-c", Configuration.ToString(),
+                     "--logger", $"trx;LogFileName={name}.trx", "--results-directory", TestResultsDirectory],
+                    new ProcessOptions { CheckExitCode = false });
+                runs.Add(TestProjectRun.From(name, result.ExitCode, trx));
+            }
+
+            WriteTestSummary(runs);
+            var problems = runs.Where(r => r.Problem is not null).Select(r => $"{r.Project}: {r.Problem}").ToList();
+            if (problems.Count > 0)
+                throw new BuildFailedException("Tests failed: " + string.Join("; ", problems));
+        });
+
+    void WriteTestSummary(IReadOnlyList<TestProjectRun> runs)
+    {
+        var table = new Table().Border(TableBorder.Square);
+        foreach (var column in new[] { "Project", "Passed", "Failed", "Skipped", "Duration", "Result" })
+            table.AddColumn(new TableColumn(new Text(column)));
+        foreach (var run in runs)
+        {
+            var report = run.Report;
+            table.AddRow(Cells(run.Project, $"{report?.Passed}", $"{report?.Failed}", $"{report?.Skipped}",
+                report is null ? "" : report.Duration.ToString(@"m\:ss\.f"), run.Problem ?? "ok"));
+        }
+
+        var (passed, failed, skipped) = (runs.Sum(r => r.Report?.Passed ?? 0), runs.Sum(r => r.Report?.Failed ?? 0),
+            runs.Sum(r => r.Report?.Skipped ?? 0));
+        table.AddRow(Cells("Total", $"{passed}", $"{failed}", $"{skipped}", "",
+            runs.All(r => r.Problem is null) ? "ok" : $"{runs.Count(r => r.Problem is not null)} project(s) failed"));
+        Output.Write(new Rule("Test results").LeftJustified());
+        Output.Write(table);
+
+        // Raw writes (not through Spectre, which wraps at the console width): test names and the totals line
+        // must stay whole, the totals line exactly this text alone on its line.
+        var raw = Output.Profile.Out.Writer;
+        var failures = runs.SelectMany(r => r.Report?.Failures ?? []).ToList();
+        const int shown = 30;
+        foreach (var failure in failures.Take(shown))
+            raw.WriteLine($"  FAILED {failure.Name}: {failure.Message.Split('\n')[0].TrimEnd()}");
+        if (failures.Count > shown)
+            raw.WriteLine($"  ... and {failures.Count - shown} more (see the trx files in {TestResultsDirectory.RelativeTo(RootDirectory)})");
+
+        var totals = TrxReport.TotalsLine(passed, failed, skipped);
+        File.WriteAllText(TestTotalsFile, totals + "\n");
+        raw.WriteLine(totals);
+
+        static IRenderable[] Cells(params string[] values) => values.Select(v => (IRenderable)new Text(v)).ToArray();
+    }
+
+    sealed record TestProjectRun(string Project, TrxReport? Report, string? Problem)
+    {
+        public static TestProjectRun From(string project, int exitCode, AbsolutePath trx)
+        {
+            if (!trx.FileExists)
+                return new TestProjectRun(project, null, $"no results written (exit code {exitCode})");
+            TrxReport report;
+            try
+            {
+                report = TrxReport.Read(trx);
+            }
+            catch (InvalidDataException ex)
+            {
+                return new TestProjectRun(project, null, ex.Message);
+            }
+
+            // A non-zero exit without failed tests means the run itself broke (test host crash, no tests found...).
+            var problem = report.Failed > 0 ? $"{report.Failed} failed"
+                : exitCode != 0 ? $"test run failed (exit code {exitCode})"
+                : null;
+            return new TestProjectRun(project, report, problem);
+        }
+    }
+}
