@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Rates.Api.Database;
+
+namespace Rates.Api.Errors;
+
+public static class ErrorHandlingExtensions
+{
+    /// <summary>
+    /// Every error answer is application/problem+json. A database that cannot serve answers 503 (handled here,
+    /// in one place, for every endpoint); any other unexpected exception answers a bare 500 that reveals nothing
+    /// of the service's internals.
+    /// </summary>
+    public static IServiceCollection AddApiErrorHandling(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
+        return services;
+    }
+
+    public static WebApplication UseApiErrorHandling(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        // 404/405 and other bodiless errors also get a problem+json body.
+        app.UseStatusCodePages();
+        return app;
+    }
+}
+
+internal sealed class DatabaseUnavailableExceptionHandler(
+    IProblemDetailsService problemDetails,
+    ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
+{
+    /// <summary>Clients may try again after this many seconds.</summary>
+    internal const int RetryAfterSeconds = 5;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!DatabaseFailures.IsUnavailable(exception))
+        {
+            return false;
+        }
+
+        // The exception's message says what went wrong (refused, timed out, ...) and never holds the password.
+        logger.LogWarning("Database unavailable for {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service Unavailable",
+                Detail = "The database is unavailable. Try again shortly.",
+            },
+        });
+    }
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Rates.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real service in memory, configured only through configuration keys (as in production), with its logs
+/// captured. The environment is "Testing", so only appsettings.json applies besides the given settings.
+/// </summary>
+public sealed class RatesApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    public RatesApiFactory(string connectionString, params (string Key, string? Value)[] extra)
+        : this(With(connectionString, extra))
+    {
+    }
+
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Debug);
+            logging.AddProvider(new CapturingLoggerProvider(Logs));
+        });
+    }
+
+    private static Dictionary<string, string?> With(string connectionString, (string Key, string? Value)[] extra)
+    {
+        var all = new Dictionary<string, string?> { ["ConnectionStrings:Rates"] = connectionString };
+        foreach (var (key, value) in extra)
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, sink);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> sink) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        }
+    }
+}

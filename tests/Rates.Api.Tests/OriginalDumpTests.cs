@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.Json;
+using Rates.Api.Tests.Infrastructure;
+using Rates.Database;
+
+namespace Rates.Api.Tests;
+
+/// <summary>
+/// The original service's dump (../shared/xeneta/rates.sql) loads unchanged, the migrations apply on top, and the
+/// service answers the original's example. A missing dump fails these tests; it is never skipped silently.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class OriginalDumpTests(PostgresFixture postgres)
+{
+    private Task<LoadedDump> Loaded() => postgres.SharedAsync(nameof(OriginalDumpTests), async () =>
+    {
+        var dump = RepositoryPaths.RequireOriginalDump();
+        var connectionString = await postgres.CreateDatabaseAsync("dump");
+        var load = await SqlDumpLoader.LoadAsync(connectionString, dump, CancellationToken.None);
+        var migration = DatabaseMigrator.Apply(connectionString);
+        return new LoadedDump(connectionString, load, migration, new RatesApiFactory(connectionString));
+    });
+
+    [Fact]
+    public async Task The_dump_loads_unchanged()
+    {
+        var loaded = await Loaded();
+
+        // The file holds 143 port rows (its README and the issue say 144; the rows are what counts).
+        Assert.Equal(143, loaded.Load.CopiedRows["public.ports"]);
+        Assert.Equal(20, loaded.Load.CopiedRows["public.regions"]);
+        Assert.Equal(56_689, loaded.Load.CopiedRows["public.prices"]);
+        Assert.Equal(56_689L, await TestData.ScalarAsync<long>(loaded.ConnectionString, "SELECT count(*) FROM public.prices"));
+    }
+
+    [Fact]
+    public async Task The_migrations_apply_on_top_and_add_the_lane_index_without_duplicating_keys()
+    {
+        var loaded = await Loaded();
+
+        Assert.Equal(DatabaseMigrator.KnownScripts, loaded.Migration.AppliedScripts);
+        Assert.Equal(
+            "prices_orig_code_dest_code_day_idx",
+            await TestData.ScalarAsync<string>(loaded.ConnectionString, "SELECT indexname::text FROM pg_indexes WHERE tablename = 'prices' AND schemaname = 'public'"));
+        Assert.Equal(
+            "ports:f,p prices:f,f regions:f,p",
+            await TestData.ScalarAsync<string>(loaded.ConnectionString, SchemaTests.ConstraintSummarySql));
+    }
+
+    [Fact]
+    public async Task The_example_of_the_original_is_answered_exactly()
+    {
+        var loaded = await Loaded();
+        using var response = await loaded.Api.CreateClient()
+            .GetAsync("/rates?date_from=2021-01-01&date_to=2021-01-31&orig_code=CNGGZ&dest_code=EETLL");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        var rates = document.RootElement.GetProperty("rates").EnumerateArray().ToArray();
+
+        Assert.Equal(31, rates.Length);
+        Assert.Equal(
+            Enumerable.Range(0, 31).Select(i => new DateOnly(2021, 1, 31).AddDays(-i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+            rates.Select(r => r.GetProperty("day").GetString()));
+        Assert.Equal(3, rates[0].GetProperty("count").GetInt32());
+        Assert.Equal(1154.3333333333333, rates[0].GetProperty("price").GetDouble(), 1e-9);
+        Assert.StartsWith("""{"rates":[{"count":3,"day":"2021-01-31","price":1154.3333333333333}""", text);
+        Assert.All(rates, r => Assert.Equal(["count", "day", "price"], r.EnumerateObject().Select(p => p.Name)));
+    }
+
+    public sealed record LoadedDump(string ConnectionString, DumpLoadResult Load, MigrationOutcome Migration, RatesApiFactory Api)
+        : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Api.DisposeAsync();
+    }
+}

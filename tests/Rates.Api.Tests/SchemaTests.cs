@@ -1,0 +1,113 @@
+using Rates.Api.Tests.Infrastructure;
+using Rates.Database;
+
+namespace Rates.Api.Tests;
+
+/// <summary>The migrations: on an empty database, on the original dump with or without its keys, and repeated.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SchemaTests(PostgresFixture postgres)
+{
+    /// <summary>Constraint kinds per table, e.g. "ports:f,p prices:f,f regions:f,p".</summary>
+    internal const string ConstraintSummarySql = """
+        SELECT string_agg(t.relname || ':' || t.kinds, ' ' ORDER BY t.relname)
+        FROM (
+            SELECT c.relname::text AS relname, string_agg(k.contype::text, ',' ORDER BY k.contype::text) AS kinds
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname IN ('ports', 'prices', 'regions') AND k.contype IN ('p', 'f')
+            GROUP BY c.relname
+        ) AS t
+        """;
+
+    [Fact]
+    public async Task Migrations_create_the_schema_on_an_empty_database()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("empty");
+
+        var outcome = DatabaseMigrator.Apply(connectionString);
+
+        Assert.Equal(["0001_core_schema.sql", "0002_prices_lane_day_index.sql"], outcome.AppliedScripts.Take(2));
+        Assert.Equal("ports:f,p prices:f,f regions:f,p", await TestData.ScalarAsync<string>(connectionString, ConstraintSummarySql));
+        Assert.Equal(
+            "CREATE INDEX prices_orig_code_dest_code_day_idx ON public.prices USING btree (orig_code, dest_code, day) INCLUDE (price)",
+            await TestData.ScalarAsync<string>(connectionString, "SELECT indexdef FROM pg_indexes WHERE indexname = 'prices_orig_code_dest_code_day_idx'"));
+        Assert.Equal(
+            "day:date:NO dest_code:text:NO orig_code:text:NO price:integer:NO",
+            await TestData.ScalarAsync<string>(connectionString, """
+                SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable, ' ' ORDER BY column_name)
+                FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'prices'
+                """));
+    }
+
+    [Fact]
+    public async Task Migrating_twice_changes_nothing()
+    {
+        var connectionString = await postgres.CreateMigratedDatabaseAsync("twice");
+
+        var second = DatabaseMigrator.Apply(connectionString);
+
+        Assert.Empty(second.AppliedScripts);
+        Assert.False(second.SchemaChanged);
+    }
+
+    [Fact]
+    public async Task Migrations_add_the_keys_a_loaded_dump_lacks()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("nokeys");
+        await SqlDumpLoader.LoadAsync(connectionString, RepositoryPaths.RequireOriginalDump(), CancellationToken.None);
+        await TestData.ExecuteAsync(connectionString, """
+            ALTER TABLE public.prices DROP CONSTRAINT prices_orig_code_fkey, DROP CONSTRAINT prices_dest_code_fkey;
+            ALTER TABLE public.ports DROP CONSTRAINT ports_parent_slug_fkey, DROP CONSTRAINT ports_pkey;
+            ALTER TABLE public.regions DROP CONSTRAINT regions_parent_slug_fkey, DROP CONSTRAINT regions_pkey;
+            """);
+        Assert.Null(await TestData.ScalarAsync<object?>(connectionString, ConstraintSummarySql) as string);
+
+        DatabaseMigrator.Apply(connectionString);
+
+        Assert.Equal("ports:f,p prices:f,f regions:f,p", await TestData.ScalarAsync<string>(connectionString, ConstraintSummarySql));
+    }
+
+    [Fact]
+    public async Task A_key_under_another_name_is_not_added_twice()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("renamed");
+        await TestData.ExecuteAsync(connectionString, """
+            CREATE TABLE public.regions (slug text NOT NULL CONSTRAINT my_regions_key PRIMARY KEY, name text NOT NULL, parent_slug text);
+            """);
+
+        DatabaseMigrator.Apply(connectionString);
+
+        Assert.Equal(
+            "my_regions_key,regions_parent_slug_fkey",
+            await TestData.ScalarAsync<string>(connectionString, "SELECT string_agg(conname::text, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'public.regions'::regclass"));
+    }
+
+    [Fact]
+    public async Task The_journal_records_each_script_by_its_file_name()
+    {
+        var connectionString = await postgres.CreateMigratedDatabaseAsync("journal");
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+
+        Assert.True(await DatabaseMigrator.IsUpToDateAsync(dataSource, CancellationToken.None));
+        Assert.Equal(
+            string.Join(",", DatabaseMigrator.KnownScripts),
+            await TestData.ScalarAsync<string>(connectionString, "SELECT string_agg(scriptname, ',' ORDER BY scriptname) FROM public.schemaversions"));
+    }
+
+    [Fact]
+    public async Task A_database_without_migrations_is_not_up_to_date()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("pending");
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+
+        Assert.False(await DatabaseMigrator.IsUpToDateAsync(dataSource, CancellationToken.None));
+        Assert.Equal(DatabaseMigrator.KnownScripts, await DatabaseMigrator.PendingScriptsAsync(dataSource, CancellationToken.None));
+    }
+
+    [Fact]
+    public void An_unreachable_database_fails_migration_with_a_clear_message()
+    {
+        var failure = Assert.Throws<DatabaseMigrationException>(() => DatabaseMigrator.Apply(ClosedPort.ConnectionString));
+
+        Assert.StartsWith("Could not apply migrations", failure.Message);
+    }
+}
