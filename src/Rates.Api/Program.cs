@@ -1,4 +1,5 @@
 using Rates.Api;
+using Rates.Api.Batches;
 using Rates.Api.Database;
 using Rates.Api.Errors;
 using Rates.Api.Health;
@@ -18,6 +19,7 @@ builder.Services.AddApiErrorHandling();
 builder.Services.AddRatesDatabase();
 builder.Services.AddRates();
 builder.Services.AddHealth();
+builder.Services.AddBatches();
 builder.Services.AddMetricsExport();
 
 var app = builder.Build();
@@ -29,6 +31,7 @@ app.UseRequestMetrics();
 app.MapRoot();
 app.MapRates();
 app.MapHealth();
+app.MapBatches();
 app.MapMetricsEndpoint();
 
 app.Run();

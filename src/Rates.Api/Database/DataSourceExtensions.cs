@@ -1,4 +1,5 @@
 using Npgsql;
+using Rates.Api.Metrics;
 
 namespace Rates.Api.Database;
 
@@ -18,7 +19,7 @@ internal static class DataSourceExtensions
         for (var attempt = 1; ; attempt++)
         {
             // A failure to open is not retried: it comes from a new connection the server refused just now.
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var connection = await dataSource.OpenMeasuredConnectionAsync(cancellationToken);
             try
             {
                 return await work(connection, cancellationToken);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Rates.Api.Tests.Infrastructure;
@@ -17,7 +18,18 @@ public sealed class RatesApiFactory(IReadOnlyDictionary<string, string?> setting
     {
     }
 
+    private IHost? _host;
+
     public ConcurrentQueue<string> Logs { get; } = new();
+
+    /// <summary>The running host, once the factory has started it: e.g. to stop it the way SIGTERM does.</summary>
+    public IHost Host => _host ?? throw new InvalidOperationException("The service has not been started yet.");
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        _host = base.CreateHost(builder);
+        return _host;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

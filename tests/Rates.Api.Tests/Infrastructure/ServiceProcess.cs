@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Rates.Api.Tests.Infrastructure;
@@ -34,6 +35,16 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Sends SIGTERM, as an orchestrator stopping the service does (docker stop, Kubernetes, systemd).</summary>
+    public void Terminate()
+    {
+        const int sigterm = 15;
+        if (kill(_process.Id, sigterm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
     public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -49,6 +60,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (key.StartsWith("Database__", StringComparison.Ordinal) || key.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
                 || key.StartsWith("Service__", StringComparison.Ordinal) || key.StartsWith("Rates__", StringComparison.Ordinal)
+                || key.StartsWith("Batches__", StringComparison.Ordinal) || key.StartsWith("Shutdown__", StringComparison.Ordinal)
                 || key.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || key.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal))
             {
                 start.Environment.Remove(key);
@@ -92,6 +104,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         _process.Dispose();
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     private void Append(string? line)
     {
