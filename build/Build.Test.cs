@@ -8,6 +8,16 @@ partial class Build
     /// <summary>Written by Test with the totals line, so CI can print it last.</summary>
     static AbsolutePath TestTotalsFile => TestResultsDirectory / "totals.txt";
 
+    /// <summary>Which PostgreSQL the integration tests start; passed to them as RATES_TEST_POSTGRES.</summary>
+    public enum TestDatabase { Auto, Docker, Embedded }
+
+    [Parameter("PostgreSQL for the integration tests: Auto (a postgres:13.5 container when a Docker engine answers, " +
+               "else the embedded server), Docker or Embedded.")]
+    readonly TestDatabase TestPostgres = TestDatabase.Auto;
+
+    [Parameter("Test projects to run, by name (e.g. Rates.Api.Tests); default: every project under tests/.")]
+    readonly string[] TestProjects = [];
+
     Target Test => _ => _
         .Description("Runs every test project (tests/*/*.csproj); trx files in artifacts/test-results, totals at the end.")
         .DependsOn(Compile)
@@ -19,6 +29,15 @@ partial class Build
                 : [];
             if (projects.Count == 0)
                 throw new BuildFailedException($"No test projects found under {TestsDirectory.RelativeTo(RootDirectory)}/*/.");
+            if (TestProjects.Length > 0)
+            {
+                var known = projects.Select(p => Path.GetFileNameWithoutExtension(p.Name)).ToList();
+                var unknown = TestProjects.Where(n => !known.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+                if (unknown.Count > 0)
+                    throw new BuildFailedException(
+                        $"Unknown test project(s) {string.Join(", ", unknown)} in --test-projects; known: {string.Join(", ", known)}.");
+                projects = projects.Where(p => TestProjects.Contains(Path.GetFileNameWithoutExtension(p.Name), StringComparer.OrdinalIgnoreCase)).ToList();
+            }
 
             TestResultsDirectory.CreateOrCleanDirectory(); // old trx files would be counted as this run's
             var runs = new List<TestProjectRun>();
@@ -30,7 +49,11 @@ partial class Build
                 var result = await DotNetAsync(
                     ["test", project, "--no-build", "-nologo", "-c", Configuration.ToString(),
                      "--logger", $"trx;LogFileName={name}.trx", "--results-directory", TestResultsDirectory],
-                    new ProcessOptions { CheckExitCode = false });
+                    new ProcessOptions
+                    {
+                        CheckExitCode = false,
+                        Environment = new Dictionary<string, string?> { ["RATES_TEST_POSTGRES"] = TestPostgres.ToString().ToLowerInvariant() },
+                    });
                 runs.Add(TestProjectRun.From(name, result.ExitCode, trx));
             }
 
