@@ -24,9 +24,9 @@ builder.Services.AddMetricsExport();
 
 var app = builder.Build();
 
-app.UseApiErrorHandling();
 app.UseRouting();
-app.UseRequestMetrics();
+app.UseRequestMetrics(); // outside the error handling, so a 503 or 500 is counted with its real status code
+app.UseApiErrorHandling();
 
 app.MapRoot();
 app.MapRates();

@@ -53,6 +53,15 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
         // Bad input is still answered 400: validation needs no database.
         using var bad = await client.GetAsync("/rates?date_from=x");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        // The outage shows in the request metrics with its real status code (the exception handler clears the
+        // route, so these requests carry an empty endpoint label; /health/ready answers 503 without an exception).
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains(metrics.Split('\n'), line =>
+            line.StartsWith("http_requests_received_total{code=\"503\",method=\"GET\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), line =>
+            line.StartsWith("http_requests_received_total{code=\"503\"", StringComparison.Ordinal)
+            && line.Contains("endpoint=\"/health/ready\"", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public static class MetricsEndpoints
 
     /// <summary>
     /// Records request count, duration and in-flight requests per endpoint (route pattern), method and
-    /// status code. Must run after routing so the endpoint is known.
+    /// status code. Must run after routing so the endpoint is known, and before the exception handler, which
+    /// sets the status code of a failed request (prometheus-net keeps the route data the handler clears).
     /// </summary>
     public static WebApplication UseRequestMetrics(this WebApplication app)
     {
