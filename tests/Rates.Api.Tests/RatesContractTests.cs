@@ -132,6 +132,25 @@ public sealed class RatesContractTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_whole_average_is_written_as_a_float_like_the_original()
+    {
+        // Python's json wrote float(5000) as 5000.0; a byte-comparing client must see the same text.
+        var text = await GetTextAsync("/rates?date_from=2030-03-03&date_to=2030-03-03&orig_code=TSTBB&dest_code=TSTAA");
+
+        Assert.Equal("""{"rates":[{"count":3,"day":"2030-03-03","price":5000.0}]}""", text);
+    }
+
+    [Theory]
+    [InlineData(5000.0, "5000.0")]
+    [InlineData(25.25, "25.25")]
+    [InlineData(1154.3333333333333, "1154.3333333333333")]
+    [InlineData(200.33333333333334, "200.33333333333334")]
+    [InlineData(1e16, "1e+16")]
+    [InlineData(0.00001, "1e-05")]
+    public void Prices_are_formatted_as_python_floats(double value, string expected) =>
+        Assert.Equal(expected, global::Rates.Api.PythonFloatJsonConverter.Format(value));
+
+    [Fact]
     public async Task The_average_is_sent_with_full_precision_like_the_original()
     {
         // (1154 + 1154 + 1155) / 3, the shape of the original's example answer.

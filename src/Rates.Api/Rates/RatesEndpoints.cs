@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 
 namespace Rates.Api.Rates;
@@ -7,7 +8,7 @@ namespace Rates.Api.Rates;
 public sealed record RatesResponse(IReadOnlyList<DayRate> Rates);
 
 /// <summary>One day; the property order is the JSON key order of the original (count, day, price).</summary>
-public sealed record DayRate(long? Count, DateOnly Day, double? Price);
+public sealed record DayRate(long? Count, DateOnly Day, [property: JsonConverter(typeof(PythonFloatJsonConverter))] double? Price);
 
 public static class RatesEndpoints
 {
