@@ -1,0 +1,400 @@
+using System.Diagnostics;
+using System.Globalization;
+using Rates.Build.Batches;
+using Rates.Build.Benchmark;
+using Rates.Build.Environments;
+using Rates.Synthetic;
+
+/// <summary>
+/// Benchmark: figures for the two goals of batch ingestion, measured against a running environment and written to
+/// docs/benchmarks.md. The helpers live in build/Benchmark/.
+/// </summary>
+partial class Build
+{
+    // All parameters start with "Benchmark" so they read as one group in --help and clash with no other target's.
+
+    [Parameter("Benchmark: how often each ingestion path (API JSON, API CSV, psql COPY) is measured; the median and the best are reported.",
+        Minimum = 1, Maximum = BenchmarkPlan.MaxRuns)]
+    readonly int BenchmarkRuns = 5;
+
+    [Parameter("Benchmark: items per batch (the service takes up to 1,000,000 by default).", Minimum = 1, Maximum = 1_000_000)]
+    readonly int BenchmarkItems = BatchSpec.DefaultItems;
+
+    [Parameter("Benchmark: concurrent GET /rates loops (on 127.0.0.1) of the latency measurement.", Minimum = 1, Maximum = 256)]
+    readonly int BenchmarkReaders = 8;
+
+    [Parameter("Benchmark: seconds each latency phase runs (first without ingestion, then with batches being ingested).", Minimum = 1, Maximum = 3600)]
+    readonly int BenchmarkDuration = 20;
+
+    [Parameter("Benchmark: where psql runs for the COPY figure: Host (psql on PATH), Container (in the db container; docker runtime) or " +
+               "Auto (Host when psql is on PATH, else Container).")]
+    readonly PsqlLocation BenchmarkPsql = PsqlLocation.Auto;
+
+    [Parameter("Benchmark: the Markdown file the results go to; a run replaces the section of its runtime (local or docker).")]
+    readonly AbsolutePath BenchmarkOutput = RootDirectory / "docs" / "benchmarks.md";
+
+    /// <summary>Uploads kept going at once while the latency during ingestion is measured.</summary>
+    const int BenchmarkUploaders = 2;
+
+    /// <summary>Unrecorded requests before the first latency phase (connections, the service's JIT, PostgreSQL's caches).</summary>
+    static readonly TimeSpan BenchmarkReaderWarmUp = TimeSpan.FromSeconds(3);
+
+    /// <summary>Both latency phases send the same sequence of queries.</summary>
+    const int BenchmarkQuerySeed = 20240101;
+
+    Target Benchmark => _ => _
+        .Description("Measures a running environment (--env): ingestion of 50,000-item batches through the API (JSON, CSV) against " +
+                     "psql's COPY of the same rows, and GET /rates latency with and without batches being ingested; writes " +
+                     "docs/benchmarks.md and deletes every row it added.")
+        .Executes(RunBenchmarkAsync);
+
+    async Task RunBenchmarkAsync()
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var environment = await FindBenchmarkEnvironmentAsync();
+        var serviceUrl = new Uri(ServiceProbe.BaseUrl(environment.ApiPort));
+        var connectionString = DatabaseCounts.ConnectionString(environment.DbPort, environment.Password);
+        Output.WriteLine($"Benchmarking environment '{environment.Name}' ({Lower(environment.Runtime)} runtime): service {serviceUrl}, " +
+                         $"database 127.0.0.1:{environment.DbPort}");
+        foreach (var note in environment.Notes)
+            BuildOutput.Warning(Output, note);
+
+        var server = await BenchmarkDatabase.DescribeAsync(connectionString, CancellationToken);
+        Output.WriteLine(server.Version);
+        var psql = ChoosePsql(environment);
+        var psqlVersion = await PsqlCopy.VersionAsync(psql, CancellationToken);
+        Output.WriteLine($"COPY runs through {psql.Description}: {psqlVersion}");
+
+        var notes = new List<string>(environment.Notes);
+        var counts = await BenchmarkDatabase.CountAsync(connectionString, CancellationToken);
+        if (counts.BenchmarkPrices > 0 || counts.BenchmarkBatches > 0)
+        {
+            // Only an interrupted run leaves rows there; they would distort nothing, but the clean-up figures would be off.
+            var leftovers = await BenchmarkDatabase.CleanUpAsync(connectionString, CancellationToken);
+            var message = Invariant($"Deleted {leftovers.Prices:N0} prices and {leftovers.Batches:N0} batches left by an earlier, interrupted benchmark run.");
+            Output.WriteLine(message);
+            notes.Add(message);
+            counts = await BenchmarkDatabase.CountAsync(connectionString, CancellationToken);
+        }
+
+        var before = counts.Own;
+        var directory = (environment.Store.Directory / "benchmark").CreateOrCleanDirectory();
+        var plan = BenchmarkPlan.Create(started, BenchmarkRuns, BenchmarkItems, directory);
+        var phase = TimeSpan.FromSeconds(BenchmarkDuration);
+
+        IngestionSeries json, csv, copy;
+        LatencySummary baseline, duringIngestion;
+        LoadSummary load;
+        CleanUp cleanUp;
+        try
+        {
+            await GenerateBenchmarkBatchesAsync(plan, directory);
+
+            using var uploads = BenchmarkUploads.CreateClient(BenchmarkUploaders);
+            using var readers = RatesReaders.CreateClient(BenchmarkReaders);
+            var picker = new RatesQueryPicker(SeedSpec.Default, PortCatalog.Default);
+
+            Output.WriteLine(Invariant($"Warm-up (not reported): one batch per path, then GET /rates for {BenchmarkReaderWarmUp.TotalSeconds:0} s"));
+            var warmUp = plan.WarmUp.ToList();
+            var warmJson = await BenchmarkUploads.SendAsync(uploads, serviceUrl, plan.BatchId(warmUp[0].Label), warmUp[0], CancellationToken);
+            var warmCsv = await BenchmarkUploads.SendAsync(uploads, serviceUrl, plan.BatchId(warmUp[1].Label), warmUp[1], CancellationToken);
+            var warmCopy = await PsqlCopy.CopyAsync(psql, warmUp[2].Path, BenchmarkItems, CancellationToken);
+            await RatesReaders.RunAsync(readers, serviceUrl, picker, BenchmarkReaders, BenchmarkReaderWarmUp, BenchmarkQuerySeed + 1000, CancellationToken);
+            Output.WriteLine(Invariant($"  API JSON {warmJson.TotalSeconds:0.000} s, API CSV {warmCsv.TotalSeconds:0.000} s, COPY {warmCopy.TotalSeconds:0.000} s"));
+
+            (json, csv, copy) = await MeasureIngestionAsync(plan, uploads, serviceUrl, psql);
+
+            Output.WriteLine(Invariant($"GET /rates latency without ingestion: {BenchmarkReaders} readers for {phase.TotalSeconds:0} s"));
+            var quiet = await RatesReaders.RunAsync(readers, serviceUrl, picker, BenchmarkReaders, phase, BenchmarkQuerySeed, CancellationToken);
+            baseline = LatencySummary.From("Without ingestion", quiet.LatenciesMs, quiet.Errors, quiet.Elapsed, quiet.ErrorSamples);
+            WriteLatency(baseline);
+
+            Output.WriteLine(Invariant($"GET /rates latency during ingestion: {BenchmarkReaders} readers and {BenchmarkUploaders} uploads back to back for {phase.TotalSeconds:0} s"));
+            var loadTask = BenchmarkUploads.RunLoadAsync(uploads, serviceUrl, plan, plan.Load.ToList(), BenchmarkUploaders, phase, Output.WriteLine, CancellationToken);
+            var busyTask = RatesReaders.RunAsync(readers, serviceUrl, picker, BenchmarkReaders, phase, BenchmarkQuerySeed, CancellationToken);
+            await Task.WhenAll(loadTask, busyTask);
+            var busy = await busyTask;
+            load = await loadTask;
+            duringIngestion = LatencySummary.From("During ingestion", busy.LatenciesMs, busy.Errors, busy.Elapsed, busy.ErrorSamples);
+            WriteLatency(duringIngestion);
+            Output.WriteLine(Invariant(
+                $"  {load.Batches} batches ({load.Rows:N0} rows) committed in {load.Elapsed.TotalSeconds:0.0} s, {load.RowsPerSecond:N0} rows/s; an upload was in flight {load.Coverage * 100:0}% of the phase"));
+        }
+        catch (Exception failure)
+        {
+            await CleanUpBenchmarkAfterFailureAsync(connectionString, directory, failure);
+            throw;
+        }
+
+        Output.WriteLine("Deleting the rows the benchmark added (prices in its days, batches with its id prefix) and vacuuming");
+        cleanUp = await BenchmarkDatabase.CleanUpAsync(connectionString, CancellationToken);
+        directory.DeleteDirectory();
+        var after = (await BenchmarkDatabase.CountAsync(connectionString, CancellationToken)).Own;
+        Output.WriteLine(Invariant($"  deleted {cleanUp.Prices:N0} prices and {cleanUp.Batches:N0} batches; the environment holds {after.Prices:N0} prices and {after.Batches:N0} batches (before: {before.Prices:N0} and {before.Batches:N0})"));
+
+        var report = new BenchmarkReport
+        {
+            StartedUtc = started,
+            Elapsed = clock.Elapsed,
+            Command = BenchmarkCommandLine(Environment.GetCommandLineArgs().Skip(1), [DbPassword, RegistryPassword]),
+            Environment = environment.Name,
+            Runtime = Lower(environment.Runtime),
+            RuntimeDetail = environment.Detail,
+            Machine = MachineInfo.Read(),
+            ServiceDotNet = environment.ServiceDotNet,
+            Database = server,
+            Psql = $"{psqlVersion}; {psql.Description}",
+            Runs = BenchmarkRuns,
+            Items = BenchmarkItems,
+            Readers = BenchmarkReaders,
+            PhaseDuration = phase,
+            ApiJson = json,
+            ApiCsv = csv,
+            Copy = copy,
+            Baseline = baseline,
+            DuringIngestion = duringIngestion,
+            Load = load,
+            Before = before,
+            After = after,
+            CleanUp = cleanUp,
+            Notes = notes,
+        };
+        var existing = BenchmarkOutput.FileExists ? await File.ReadAllTextAsync(BenchmarkOutput, CancellationToken) : null;
+        BenchmarkOutput.Parent.CreateDirectory();
+        await File.WriteAllTextAsync(BenchmarkOutput, BenchmarkReport.RenderDocument(existing, report.Runtime, report.RenderSection()), CancellationToken);
+
+        WriteKeyValueTable(
+            ("API vs COPY (goal ≥ 0.5 ×)", $"{report.IngestionMeasured}: {BenchmarkReport.Verdict(report.IngestionGoalMet)}"),
+            ("/rates p99 during ingestion (goal < 50 ms)", $"{report.LatencyMeasured}: {BenchmarkReport.Verdict(report.LatencyGoalMet)}"),
+            ("Report", DisplayPath(BenchmarkOutput)));
+    }
+
+    /// <summary>Runs × (API JSON, API CSV, COPY), interleaved so that a slow phase of the machine hits all three alike.</summary>
+    async Task<(IngestionSeries Json, IngestionSeries Csv, IngestionSeries Copy)> MeasureIngestionAsync(
+        BenchmarkPlan plan, HttpClient uploads, Uri serviceUrl, PsqlCommand psql)
+    {
+        Output.WriteLine(Invariant($"Ingestion: {BenchmarkRuns} run{(BenchmarkRuns == 1 ? "" : "s")} of API JSON, API CSV and psql COPY, {BenchmarkItems:N0} rows each"));
+        var json = new List<TimeSpan>();
+        var csv = new List<TimeSpan>();
+        var copy = new List<TimeSpan>();
+        for (var run = 1; run <= BenchmarkRuns; run++)
+        {
+            foreach (var (path, name, times) in new[] { ("api-json", "API JSON", json), ("api-csv", "API CSV ", csv), ("copy", "COPY    ", copy) })
+            {
+                var batch = plan.Measured(path, run);
+                var elapsed = path == "copy"
+                    ? await PsqlCopy.CopyAsync(psql, batch.Path, BenchmarkItems, CancellationToken)
+                    : await BenchmarkUploads.SendAsync(uploads, serviceUrl, plan.BatchId(batch.Label), batch, CancellationToken);
+                times.Add(elapsed);
+                Output.WriteLine(Invariant(
+                    $"  [run {run}/{BenchmarkRuns}] {name} {BenchmarkItems:N0} rows in {elapsed.TotalSeconds:0.000} s = {BenchmarkItems / elapsed.TotalSeconds,9:N0} rows/s"));
+            }
+        }
+
+        return (new IngestionSeries("API, JSON body", BenchmarkItems, json),
+            new IngestionSeries("API, CSV body", BenchmarkItems, csv),
+            new IngestionSeries("psql COPY (CSV)", BenchmarkItems, copy));
+    }
+
+    async Task GenerateBenchmarkBatchesAsync(BenchmarkPlan plan, AbsolutePath directory)
+    {
+        Output.WriteLine(Invariant(
+            $"Generating {plan.Batches.Count} batches of {BenchmarkItems:N0} items in {DisplayPath(directory)} (days from {BenchmarkPlan.FirstReservedDay:yyyy-MM-dd}, {BenchmarkPlan.DaysPerBatch} per batch)"));
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        var lastReport = TimeSpan.Zero;
+        for (var i = 0; i < plan.Batches.Count; i++)
+        {
+            var batch = plan.Batches[i];
+            try
+            {
+                bytes += (await BatchFile.WriteAsync(batch.Path, batch.Spec, progress: null, CancellationToken)).Bytes;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new BuildFailedException($"Could not write {batch.Path}: {ex.Message}", ex);
+            }
+
+            if (clock.Elapsed - lastReport >= GenerationProgress.LogInterval && i + 1 < plan.Batches.Count)
+            {
+                lastReport = clock.Elapsed;
+                Output.WriteLine(Invariant($"  {i + 1} of {plan.Batches.Count} generated"));
+            }
+        }
+
+        Output.WriteLine(Invariant($"  {plan.Batches.Count} files, {bytes / (1024.0 * 1024):0.0} MiB, in {clock.Elapsed.TotalSeconds:0.0} s"));
+    }
+
+    /// <summary>Leaves the environment as it was even when the run failed or was cancelled; the first error is what the user sees.</summary>
+    async Task CleanUpBenchmarkAfterFailureAsync(string connectionString, AbsolutePath directory, Exception failure)
+    {
+        Output.WriteLine("The benchmark stopped; deleting the rows it added so far.");
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            var cleanUp = await BenchmarkDatabase.CleanUpAsync(connectionString, limit.Token);
+            Output.WriteLine(Invariant($"  deleted {cleanUp.Prices:N0} prices and {cleanUp.Batches:N0} batches"));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            BuildOutput.Warning(Output, $"Could not delete the benchmark's rows ({ex.Message}); the next Benchmark run deletes them first. " +
+                                        $"The run failed because: {failure.Message.Split('\n')[0]}");
+        }
+
+        directory.DeleteDirectory();
+    }
+
+    void WriteLatency(LatencySummary summary) =>
+        Output.WriteLine(Invariant(
+            $"  {summary.Requests:N0} requests ({summary.RequestsPerSecond:N0}/s), {summary.Errors} errors: p50 {BenchmarkReport.Ms(summary.P50)}, p95 {BenchmarkReport.Ms(summary.P95)}, p99 {BenchmarkReport.Ms(summary.P99)}, max {BenchmarkReport.Ms(summary.Max)}"));
+
+    /// <summary>The environment under test, with everything the benchmark needs to reach it.</summary>
+    sealed record BenchmarkEnvironment(
+        EnvironmentStore Store,
+        EnvironmentRuntime Runtime,
+        int ApiPort,
+        int DbPort,
+        string Password,
+        string Detail,
+        string ServiceDotNet,
+        IReadOnlyList<string> Notes)
+    {
+        public string Name => Store.Name;
+    }
+
+    /// <summary>Finds the runtime the environment is up with (local first: asking Docker can take seconds), its ports and password.</summary>
+    /// <exception cref="BuildFailedException">The environment, its database or its service is not up.</exception>
+    async Task<BenchmarkEnvironment> FindBenchmarkEnvironmentAsync()
+    {
+        var store = new EnvironmentStore(TemporaryDirectory, EnvironmentNames.Validate(Env));
+        var state = store.Load();
+        var up = $"./build.sh Up --env {store.Name}";
+        BuildFailedException NotUp(string detail = "") => new($"Environment '{store.Name}' is not up{detail}; run {up}");
+        string Password() => !string.IsNullOrEmpty(DbPassword) ? DbPassword : store.ReadPassword()
+            ?? throw new BuildFailedException($"No password is stored for environment '{store.Name}' ({store.PasswordFile}); give it with --db-password.");
+
+        BenchmarkEnvironment found;
+        var local = LocalEnvironment.Inspect(store, state);
+        if (Runtime != EnvironmentRuntime.Docker && local.IsUp && state is not null)
+        {
+            if (local.PostgresPid is null)
+                throw NotUp(" (its database is not running)");
+            if (local.ApiPid is null)
+                throw NotUp(" (its service is not running)");
+            var assembly = store.ApiDirectory / LocalEnvironment.ApiAssembly;
+            var configuration = AssemblyOptimization.ConfigurationOf(assembly);
+            var notes = new List<string>();
+            if (configuration == "Debug")
+            {
+                notes.Add($"The service is a Debug build (no JIT optimizations), so the API figures are lower than a Release build's; " +
+                          $"bring the environment up with `{up} --configuration Release` for representative figures.");
+            }
+
+            found = new BenchmarkEnvironment(store, EnvironmentRuntime.Local, state.ApiPort, local.PostgresPort ?? state.DbPort, Password(),
+                $"PostgreSQL ({state.PgBin ?? "embedded binaries"}) and the published service ({store.ApiDirectory.RelativeTo(RootDirectory)}) " +
+                $"run as processes on this machine; service build {configuration ?? "unknown"}",
+                $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} (the same dotnet host)",
+                notes);
+        }
+        else if (Runtime == EnvironmentRuntime.Local)
+        {
+            throw NotUp(" with the local runtime");
+        }
+        else if (Runtime == EnvironmentRuntime.Docker && local.IsUp)
+        {
+            throw new BuildFailedException($"Environment '{store.Name}' runs with the local runtime, not docker; leave out --runtime (or give --runtime local).");
+        }
+        else
+        {
+            var engine = await Docker.ProbeAsync();
+            if (!engine.Reachable)
+            {
+                if (Runtime == EnvironmentRuntime.Docker || state?.Runtime == EnvironmentRuntime.Docker)
+                    throw new BuildFailedException($"Environment '{store.Name}' runs on docker, but the {engine.NotReachableMessage}");
+                throw NotUp();
+            }
+
+            var services = await DockerRuntime.RunningServicesAsync(store.Name);
+            var db = services.FirstOrDefault(c => c.Service == DockerEnvironment.DbService);
+            var api = services.FirstOrDefault(c => c.Service == DockerEnvironment.ApiService);
+            if (db is null && api is null)
+                throw NotUp(Runtime == EnvironmentRuntime.Docker ? " with the docker runtime" : "");
+            if (db?.HostPortFor(DockerEnvironment.DbContainerPort) is not { } dbPort)
+                throw NotUp(" (its db container is not running or publishes no port)");
+            if (api?.HostPortFor(DockerEnvironment.ApiContainerPort) is not { } apiPort)
+                throw NotUp(" (its api container is not running or publishes no port)");
+
+            var password = Password();
+            found = new BenchmarkEnvironment(store, EnvironmentRuntime.Docker, apiPort, dbPort, password,
+                $"compose project {EnvironmentNames.ProjectName(store.Name)} (docker {engine.Detail}), images {state?.DbImage ?? "(unknown)"} and " +
+                $"{state?.ApiImage ?? "(unknown)"}; service build Release (src/Rates.Api/Dockerfile)",
+                await ContainerDotNetAsync(store.Name, password),
+                []);
+        }
+
+        var ready = await ServiceProbe.ReadyAsync(found.ApiPort, CancellationToken);
+        if (!ready.Ready)
+        {
+            throw new BuildFailedException(
+                $"The service of environment '{store.Name}' ({ServiceProbe.BaseUrl(found.ApiPort)}) is {ready.Detail} on /health/ready; " +
+                $"see ./build.sh Status, or run {up} again.");
+        }
+
+        return found;
+    }
+
+    /// <summary>The .NET runtime in the api container, e.g. "Microsoft.NETCore.App 10.0.0"; a placeholder when it cannot be asked.</summary>
+    async Task<string> ContainerDotNetAsync(string environment, string password)
+    {
+        var result = await DockerRuntime.Project(environment, password)
+            .RunAsync(["exec", "-T", DockerEnvironment.ApiService, "dotnet", "--list-runtimes"], echo: false, checkExitCode: false);
+        var runtime = result.Output.FirstOrDefault(l => l.StartsWith("Microsoft.NETCore.App ", StringComparison.Ordinal));
+        return runtime is null
+            ? "the api image's runtime (could not be read)"
+            : $".NET {runtime.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]} (in the api image)";
+    }
+
+    /// <exception cref="BuildFailedException">No psql can be run where --benchmark-psql asks.</exception>
+    PsqlCommand ChoosePsql(BenchmarkEnvironment environment)
+    {
+        var onPath = FindOnPath("psql");
+        var docker = environment.Runtime == EnvironmentRuntime.Docker;
+        const string install = "install the PostgreSQL client (e.g. apt-get install postgresql-client)";
+        var location = BenchmarkPsql switch
+        {
+            PsqlLocation.Host when onPath is null =>
+                throw new BuildFailedException($"psql is not on PATH; {install}{(docker ? ", or use --benchmark-psql container" : "")}."),
+            PsqlLocation.Container when !docker =>
+                throw new BuildFailedException($"--benchmark-psql container needs the docker runtime, but environment '{environment.Name}' runs with the local runtime; use psql on the host."),
+            PsqlLocation.Auto when onPath is null && !docker =>
+                throw new BuildFailedException($"psql is not on PATH and environment '{environment.Name}' runs with the local runtime, which has no container to run psql in; {install}."),
+            PsqlLocation.Auto => onPath is not null ? PsqlLocation.Host : PsqlLocation.Container,
+            var chosen => chosen,
+        };
+        return location == PsqlLocation.Host
+            ? PsqlCommand.OnHost(onPath!, environment.DbPort, environment.Password)
+            : PsqlCommand.InContainer(ComposeFile, EnvironmentNames.ProjectName(environment.Name), DockerEnvironment.DbService,
+                DockerEnvironment.DbContainerPort, ComposeProject.Variables(environment.Password, null, null, null, null), environment.Password);
+    }
+
+    /// <summary>
+    /// The command as typed, for the report: <c>./build.sh</c> and the arguments, shell-quoted, with secret values masked.
+    /// Parameters from environment variables or .nuke/parameters.json do not show here; the report lists the values used.
+    /// </summary>
+    internal static string BenchmarkCommandLine(IEnumerable<string> arguments, IEnumerable<string?> secrets)
+    {
+        var masks = secrets.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).OrderByDescending(s => s.Length).ToList();
+        return string.Join(' ', arguments
+            .Select(a => masks.Aggregate(a, (text, secret) => text.Replace(secret, "****", StringComparison.Ordinal)))
+            .Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%*".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'")
+            .Prepend(BuildOutput.Command));
+    }
+
+    static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, program))
+            .FirstOrDefault(File.Exists);
+
+    static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
