@@ -69,19 +69,7 @@ public static class PostgresServers
         }
     }
 
-    internal static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
+    internal static int FreePort() => PostgresCluster.FindFreePort();
 }
 
 /// <summary>Pings the Docker engine's API (unix socket or tcp) with a short timeout.</summary>
