@@ -271,8 +271,6 @@ partial class Build
         var state = store.Load();
         var up = $"./build.sh Up --env {store.Name}";
         BuildFailedException NotUp(string detail = "") => new($"Environment '{store.Name}' is not up{detail}; run {up}");
-        string Password() => !string.IsNullOrEmpty(DbPassword) ? DbPassword : store.ReadPassword()
-            ?? throw new BuildFailedException($"No password is stored for environment '{store.Name}' ({store.PasswordFile}); give it with --db-password.");
 
         BenchmarkEnvironment found;
         var local = LocalEnvironment.Inspect(store, state);
@@ -291,7 +289,7 @@ partial class Build
                           $"bring the environment up with `{up} --configuration Release` for representative figures.");
             }
 
-            found = new BenchmarkEnvironment(store, EnvironmentRuntime.Local, state.ApiPort, local.PostgresPort ?? state.DbPort, Password(),
+            found = new BenchmarkEnvironment(store, EnvironmentRuntime.Local, state.ApiPort, local.PostgresPort ?? state.DbPort, store.PasswordOfRunning(DbPassword),
                 $"PostgreSQL ({state.PgBin ?? "embedded binaries"}) and the published service ({store.ApiDirectory.RelativeTo(RootDirectory)}) " +
                 $"run as processes on this machine; service build {configuration ?? "unknown"}",
                 $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} (the same dotnet host)",
@@ -325,7 +323,7 @@ partial class Build
             if (api?.HostPortFor(DockerEnvironment.ApiContainerPort) is not { } apiPort)
                 throw NotUp(" (its api container is not running or publishes no port)");
 
-            var password = Password();
+            var password = store.PasswordOfRunning(DbPassword);
             found = new BenchmarkEnvironment(store, EnvironmentRuntime.Docker, apiPort, dbPort, password,
                 $"compose project {EnvironmentNames.ProjectName(store.Name)} (docker {engine.Detail}), images {state?.DbImage ?? "(unknown)"} and " +
                 $"{state?.ApiImage ?? "(unknown)"}; service build Release (src/Rates.Api/Dockerfile)",

@@ -206,8 +206,7 @@ partial class Build
             var local = LocalEnvironment.Inspect(store, state);
             var runtime = RuntimeSelection.ForRunning(store.Name, Runtime, dockerDb is not null, local.PostgresPid is not null);
 
-            var password = !string.IsNullOrEmpty(DbPassword) ? DbPassword : store.ReadPassword()
-                ?? throw new BuildFailedException($"No password is stored for environment '{store.Name}' ({store.PasswordFile}); give it with --db-password.");
+            var password = store.PasswordOfRunning(DbPassword);
             var dbPort = (runtime == EnvironmentRuntime.Docker ? dockerDb?.HostPortFor(DockerEnvironment.DbContainerPort) : local.PostgresPort)
                 ?? state?.DbPort
                 ?? throw new BuildFailedException($"Could not tell the database port of environment '{store.Name}'.");

@@ -124,6 +124,14 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
         PasswordFile.FileExists ? File.ReadAllText(PasswordFile).Trim() is { Length: > 0 } password ? password : null : null;
 
     /// <summary>
+    /// The password of an environment that is already up (DbSeed, Benchmark): <paramref name="given"/> (--db-password)
+    /// or the stored one; never generates one, since the running database would refuse it.
+    /// </summary>
+    public string PasswordOfRunning(string? given) =>
+        !string.IsNullOrEmpty(given) ? given : ReadPassword()
+            ?? throw new BuildFailedException($"No password is stored for environment '{Name}' ({PasswordFile}); give it with --db-password.");
+
+    /// <summary>
     /// The password of the environment: <paramref name="given"/> (--db-password) or the stored one, else a new random
     /// one. Whatever is used is stored, so later Up/Down/DbSeed from any shell use the same.
     /// </summary>
