@@ -128,34 +128,17 @@ internal sealed partial class SqlScriptReader(TextReader reader, string path)
                     i = LexCode(line, i);
                     continue;
 
-                case LexState.SingleQuoted:
+                case LexState.EscapeString when c == '\\' && i + 1 < line.Length:
+                    // E'...' strings: a backslash escapes the next character, a quote included.
+                    _statement.Append(c).Append(line[i + 1]);
+                    i += 2;
+                    continue;
+
+                case LexState.SingleQuoted or LexState.EscapeString:
                     _statement.Append(c);
                     if (c == '\'')
                     {
                         // '' inside a literal is an escaped quote, not its end.
-                        if (i + 1 < line.Length && line[i + 1] == '\'')
-                        {
-                            _statement.Append('\'');
-                            i += 2;
-                            continue;
-                        }
-
-                        _state = LexState.Code;
-                    }
-
-                    break;
-
-                case LexState.EscapeString:
-                    _statement.Append(c);
-                    if (c == '\\' && i + 1 < line.Length)
-                    {
-                        _statement.Append(line[i + 1]);
-                        i += 2;
-                        continue;
-                    }
-
-                    if (c == '\'')
-                    {
                         if (i + 1 < line.Length && line[i + 1] == '\'')
                         {
                             _statement.Append('\'');
