@@ -26,12 +26,34 @@ public static class MetricsEndpoints
     /// <summary>
     /// Records request count, duration and in-flight requests per endpoint (route pattern), method and
     /// status code. Must run after routing so the endpoint is known, and before the exception handler, which
-    /// sets the status code of a failed request (prometheus-net keeps the route data the handler clears).
+    /// sets the status code of a failed request.
     /// </summary>
     public static WebApplication UseRequestMetrics(this WebApplication app)
     {
         app.UseHttpMetrics();
+        app.Use(KeepEndpointForMetrics);
         return app;
+    }
+
+    /// <summary>
+    /// The exception handler clears the request's endpoint before it answers (a 503 when the database is down),
+    /// and prometheus-net reads the <c>endpoint</c> label from it once the request is done: put it back, so a
+    /// failed request is counted under its route like any other.
+    /// </summary>
+    private static async Task KeepEndpointForMetrics(HttpContext context, RequestDelegate next)
+    {
+        var endpoint = context.GetEndpoint();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (endpoint is not null && context.GetEndpoint() is null)
+            {
+                context.SetEndpoint(endpoint);
+            }
+        }
     }
 
     /// <summary>
