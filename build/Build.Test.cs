@@ -92,6 +92,14 @@ partial class Build
         if (failures.Count > shown)
             raw.WriteLine($"  ... and {failures.Count - shown} more (see the trx files in {TestResultsDirectory.RelativeTo(RootDirectory)})");
 
+        // Skipped tests are listed under their reason (e.g. what to download), once per reason.
+        foreach (var group in runs.SelectMany(r => r.Report?.SkippedTests ?? []).GroupBy(t => t.Message.Split('\n')[0].TrimEnd()))
+        {
+            raw.WriteLine($"  SKIPPED {group.Count()} test(s): {(group.Key.Length > 0 ? group.Key : "no reason given")}");
+            foreach (var test in group)
+                raw.WriteLine($"    {test.Name}");
+        }
+
         var totals = TrxReport.TotalsLine(passed, failed, skipped);
         File.WriteAllText(TestTotalsFile, totals + "\n");
         raw.WriteLine(totals);

@@ -4,10 +4,12 @@ using System.Xml.Linq;
 
 namespace Rates.Build.Testing;
 
-internal sealed record FailedTest(string Name, string Message);
+/// <summary>A test that failed (<see cref="Message"/>: its error) or was skipped (its skip reason).</summary>
+internal sealed record TestNote(string Name, string Message);
 
 /// <summary>The counts of one VSTest .trx results file (what `dotnet test --logger trx` writes).</summary>
-internal sealed record TrxReport(int Passed, int Failed, int Skipped, TimeSpan Duration, IReadOnlyList<FailedTest> Failures)
+internal sealed record TrxReport(
+    int Passed, int Failed, int Skipped, TimeSpan Duration, IReadOnlyList<TestNote> Failures, IReadOnlyList<TestNote> SkippedTests)
 {
     private static readonly XNamespace s_ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
 
@@ -30,7 +32,8 @@ internal sealed record TrxReport(int Passed, int Failed, int Skipped, TimeSpan D
             throw new InvalidDataException($"{path} is not a trx file (no TestRun element).");
 
         int passed = 0, failed = 0, skipped = 0;
-        var failures = new List<FailedTest>();
+        var failures = new List<TestNote>();
+        var skippedTests = new List<TestNote>();
         foreach (var result in document.Descendants(s_ns + "UnitTestResult"))
         {
             switch ((string?)result.Attribute("outcome"))
@@ -40,11 +43,11 @@ internal sealed record TrxReport(int Passed, int Failed, int Skipped, TimeSpan D
                     break;
                 case "NotExecuted" or "NotRunnable" or "Inconclusive":
                     skipped++;
+                    skippedTests.Add(Outcome(result));
                     break;
                 default: // Failed, Error, Timeout, Aborted...
                     failed++;
-                    var message = (string?)result.Descendants(s_ns + "Message").FirstOrDefault() ?? "";
-                    failures.Add(new FailedTest((string?)result.Attribute("testName") ?? "(unnamed test)", message.Trim()));
+                    failures.Add(Outcome(result));
                     break;
             }
         }
@@ -54,8 +57,12 @@ internal sealed record TrxReport(int Passed, int Failed, int Skipped, TimeSpan D
             && DateTimeOffset.TryParse((string?)times?.Attribute("finish"), CultureInfo.InvariantCulture, DateTimeStyles.None, out var finish)
                 ? finish - start
                 : TimeSpan.Zero;
-        return new TrxReport(passed, failed, skipped, duration, failures);
+        return new TrxReport(passed, failed, skipped, duration, failures, skippedTests);
     }
+
+    private static TestNote Outcome(XElement result) => new(
+        (string?)result.Attribute("testName") ?? "(unnamed test)",
+        ((string?)result.Descendants(s_ns + "Message").FirstOrDefault() ?? "").Trim());
 
     /// <summary>The closing line CI reads: <c>N passed, N failed</c>, plus <c>, N skipped</c> when any were skipped.</summary>
     public static string TotalsLine(int passed, int failed, int skipped) =>

@@ -3,7 +3,7 @@ using Rates.Database;
 
 namespace Rates.Api.Tests;
 
-/// <summary>The migrations: on an empty database, on the original dump with or without its keys, and repeated.</summary>
+/// <summary>The migrations: on an empty database, on a loaded dump with or without its keys, and repeated.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class SchemaTests(PostgresFixture postgres)
 {
@@ -53,17 +53,22 @@ public sealed class SchemaTests(PostgresFixture postgres)
     public async Task Migrations_add_the_keys_a_loaded_dump_lacks()
     {
         var connectionString = await postgres.CreateDatabaseAsync("nokeys");
-        await SqlDumpLoader.LoadAsync(connectionString, RepositoryPaths.RequireOriginalDump(), CancellationToken.None);
-        await TestData.ExecuteAsync(connectionString, """
-            ALTER TABLE public.prices DROP CONSTRAINT prices_orig_code_fkey, DROP CONSTRAINT prices_dest_code_fkey;
-            ALTER TABLE public.ports DROP CONSTRAINT ports_parent_slug_fkey, DROP CONSTRAINT ports_pkey;
-            ALTER TABLE public.regions DROP CONSTRAINT regions_parent_slug_fkey, DROP CONSTRAINT regions_pkey;
-            """);
+        var folder = Directory.CreateTempSubdirectory("rates-schema-tests-");
+        try
+        {
+            await SqlDumpLoader.LoadAsync(connectionString, SmallDump.Write(folder.FullName, withKeys: false), CancellationToken.None);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
         Assert.Null(await TestData.ScalarAsync<object?>(connectionString, ConstraintSummarySql) as string);
 
         DatabaseMigrator.Apply(connectionString);
 
         Assert.Equal("ports:f,p prices:f,f regions:f,p", await TestData.ScalarAsync<string>(connectionString, ConstraintSummarySql));
+        Assert.Equal(SmallDump.Prices, await TestData.ScalarAsync<long>(connectionString, "SELECT count(*) FROM public.prices"));
     }
 
     [Fact]

@@ -70,11 +70,12 @@ public sealed class SeedTests(PostgresFixture postgres) : IDisposable
         await DatabaseSeeder.ReloadAsync(connectionString, null, Write("seed.sql", SmallSeed), null, CancellationToken.None);
 
         var log = new List<string>();
-        await DatabaseSeeder.ReloadAsync(connectionString, RepositoryPaths.RequireOriginalDump(), "unused.sql", log.Add, CancellationToken.None);
+        await DatabaseSeeder.ReloadAsync(connectionString, SmallDump.Write(_folder), "unused.sql", log.Add, CancellationToken.None);
 
-        Assert.Equal(56_689, await CountAsync(connectionString, "public.prices"));
+        Assert.Equal(SmallDump.Prices, await CountAsync(connectionString, "public.prices"));
         Assert.Equal(0, await TestData.ScalarAsync<long>(connectionString, "SELECT count(*) FROM public.ports WHERE code LIKE 'SEED%'"));
-        Assert.Contains(log, line => line.StartsWith("Applied 2 migration(s)", StringComparison.Ordinal) || line.StartsWith($"Applied {DatabaseMigrator.KnownScripts.Count} migration(s)", StringComparison.Ordinal));
+        Assert.Equal("ports:f,p prices:f,f regions:f,p", await TestData.ScalarAsync<string>(connectionString, SchemaTests.ConstraintSummarySql));
+        Assert.Contains(log, line => line.StartsWith("Applied ", StringComparison.Ordinal) && line.Contains("migration(s)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -105,7 +106,7 @@ public sealed class SeedTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public void A_dump_is_told_apart_from_a_data_only_seed()
     {
-        Assert.True(DatabaseSeeder.CreatesTables(RepositoryPaths.RequireOriginalDump()));
+        Assert.True(DatabaseSeeder.CreatesTables(SmallDump.Write(_folder)));
         Assert.False(DatabaseSeeder.CreatesTables(Write("seed.sql", SmallSeed)));
     }
 
@@ -173,11 +174,11 @@ public sealed class SeedTests(PostgresFixture postgres) : IDisposable
     {
         var connectionString = await postgres.CreateDatabaseAsync("clidump");
 
-        var (exit, output, _) = await RunMigratorAsync(["seed", "--file", RepositoryPaths.RequireOriginalDump()], connectionString);
+        var (exit, output, _) = await RunMigratorAsync(["seed", "--file", SmallDump.Write(_folder)], connectionString);
 
         Assert.Equal(0, exit);
         Assert.Contains("(schema and data)", output);
-        Assert.Equal(56_689, await CountAsync(connectionString, "public.prices"));
+        Assert.Equal(SmallDump.Prices, await CountAsync(connectionString, "public.prices"));
     }
 
     [Fact]

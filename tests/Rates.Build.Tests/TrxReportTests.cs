@@ -22,7 +22,9 @@ public sealed class TrxReportTests : IDisposable
                   <Output><ErrorInfo><Message>Assert.Equal() Failure
             Expected: 1</Message></ErrorInfo></Output>
                 </UnitTestResult>
-                <UnitTestResult testName="A.Skipped" outcome="NotExecuted" />
+                <UnitTestResult testName="A.Skipped" outcome="NotExecuted">
+                  <Output><ErrorInfo><Message>Needs a file</Message></ErrorInfo></Output>
+                </UnitTestResult>
               </Results>
             </TestRun>
             """);
@@ -34,6 +36,7 @@ public sealed class TrxReportTests : IDisposable
         var failure = Assert.Single(report.Failures);
         Assert.Equal("A.Fails", failure.Name);
         Assert.StartsWith("Assert.Equal() Failure", failure.Message);
+        Assert.Equal(new TestNote("A.Skipped", "Needs a file"), Assert.Single(report.SkippedTests));
     }
 
     [Fact]
