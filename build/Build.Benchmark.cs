@@ -325,8 +325,8 @@ partial class Build
 
             var password = store.PasswordOfRunning(DbPassword);
             found = new BenchmarkEnvironment(store, EnvironmentRuntime.Docker, apiPort, dbPort, password,
-                $"compose project {EnvironmentNames.ProjectName(store.Name)} (docker {engine.Detail}), images {state?.DbImage ?? "(unknown)"} and " +
-                $"{state?.ApiImage ?? "(unknown)"}; service build Release (src/Rates.Api/Dockerfile)",
+                $"compose project {EnvironmentNames.ProjectName(store.Name)} (docker {engine.Detail}): its db service (the server as measured " +
+                $"below) and image {state?.ApiImage ?? "(unknown)"}; service build Release (src/Rates.Api/Dockerfile)",
                 await ContainerDotNetAsync(store.Name, password),
                 []);
         }

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace Rates.Build.Benchmark;
 
 /// <summary>The PostgreSQL server of the environment, as the report describes it.</summary>
-/// <param name="Version">The answer of <c>SELECT version()</c>.</param>
+/// <param name="Version">The server as it reports itself: <c>SHOW server_version</c>, then <c>SELECT version()</c>.</param>
 /// <param name="Settings">Settings that bear on write speed, e.g. ("synchronous_commit", "on").</param>
 internal sealed record DatabaseServer(string Version, IReadOnlyList<(string Name, string Value)> Settings);
 
@@ -32,8 +32,8 @@ internal static class BenchmarkDatabase
     public static async Task<DatabaseServer> DescribeAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(connectionString, cancellationToken);
-        await using var version = new NpgsqlCommand("SELECT version()", connection);
-        var text = (string)(await version.ExecuteScalarAsync(cancellationToken))!;
+        await using var version = new NpgsqlCommand("SELECT current_setting('server_version') || '; ' || version()", connection);
+        var text = "server_version " + (string)(await version.ExecuteScalarAsync(cancellationToken))!;
         await using var settings = new NpgsqlCommand(
             "SELECT name::text, setting, unit FROM pg_settings WHERE name::text = ANY(@names)", connection);
         settings.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = s_settings });

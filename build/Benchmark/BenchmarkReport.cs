@@ -7,10 +7,10 @@ namespace Rates.Build.Benchmark;
 /// <summary>Everything one benchmark run measured and the circumstances, rendered as a section of docs/benchmarks.md.</summary>
 internal sealed partial record BenchmarkReport
 {
-    /// <summary>The goal: the API ingests at least this share of psql COPY's rows per second.</summary>
+    /// <summary>The project's goal: the API ingests at least this share of psql COPY's rows per second.</summary>
     public const double IngestionGoalRatio = 0.5;
 
-    /// <summary>The goal: p99 of GET /rates during ingestion stays under this many milliseconds.</summary>
+    /// <summary>The project's goal: p99 of GET /rates during ingestion stays under this many milliseconds.</summary>
     public const double LatencyGoalMs = 50;
 
     public required DateTimeOffset StartedUtc { get; init; }

@@ -32,7 +32,7 @@ internal static class CommandLineParser
             p => p.ValueType == typeof(bool) ? (Option)new Option<bool>(p.CliName) : new Option<string>(p.CliName));
 
         var root = new RootCommand();
-        root.Options.Clear(); // our own --help replaces the generated one; there is no --version
+        root.Options.Clear(); // the build's own --help replaces the generated one; there is no --version
         root.Arguments.Add(targets);
         root.Options.Add(help);
         root.Options.Add(plan);
