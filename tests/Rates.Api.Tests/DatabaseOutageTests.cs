@@ -95,7 +95,7 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
         }
         finally
         {
-            await outage.Server.StartAsync();
+            await outage.RestartAsync();
         }
 
         // The very first request after the restart is answered: no restart of the service, no warm-up.
@@ -207,6 +207,20 @@ public sealed class OutageFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = null!;
 
     public string AdminConnectionString => Server.ConnectionString("postgres");
+
+    /// <summary>
+    /// Starts the server again after a test stopped it, and drops the tests' own pooled connections to the
+    /// stopped server (the service's pool is left alone: its recovery is what the tests check).
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await Server.StartAsync();
+        foreach (var connectionString in new[] { ConnectionString, AdminConnectionString })
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(connection);
+        }
+    }
 
     public async Task InitializeAsync()
     {

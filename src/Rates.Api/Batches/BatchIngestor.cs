@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Rates.Api.Database;
 using Rates.Api.Metrics;
 
 namespace Rates.Api.Batches;
@@ -102,9 +103,7 @@ internal sealed class BatchIngestor(NpgsqlDataSource dataSource, IOptions<Batche
             return Compare(winner, contentSha256);
         }
 
-        // Once the work is done, a client hanging up no longer cancels it: the commit either happens or fails
-        // on its own, and a retry learns which.
-        await transaction.CommitAsync(CancellationToken.None);
+        await transaction.CommitConfirmedAsync(connection);
         return new BatchOutcome.Created(committed);
     }
 

@@ -30,4 +30,51 @@ internal static class DataSourceExtensions
             }
         }
     }
+
+    /// <summary>
+    /// After a failure that says the pooled connections may lead to a server that no longer leads (broken,
+    /// shut down, demoted to read-only, not answering), closes the idle ones and retires the busy ones when
+    /// they come back, so every later request opens a fresh connection to whoever leads now.
+    /// </summary>
+    public static void ForgetStaleConnections(this NpgsqlDataSource dataSource, Exception failure)
+    {
+        if (DatabaseFailures.LeavesPoolStale(failure))
+        {
+            dataSource.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Commits, and fails with <see cref="CommitNotConfirmedException"/> when the server warns while committing:
+    /// PostgreSQL answers a COMMIT whose wait for the synchronous standby was cancelled with a warning and
+    /// success, although the standby may not have the transaction. Such a commit is not acknowledged.
+    /// </summary>
+    public static async Task CommitConfirmedAsync(this NpgsqlTransaction transaction, NpgsqlConnection connection)
+    {
+        string? warning = null;
+        void OnNotice(object? sender, NpgsqlNoticeEventArgs e)
+        {
+            if (e.Notice.InvariantSeverity == "WARNING")
+            {
+                warning ??= e.Notice.MessageText;
+            }
+        }
+
+        connection.Notice += OnNotice;
+        try
+        {
+            // Once the work is done, a client hanging up no longer cancels it: the commit either happens or
+            // fails on its own, and a retry learns which.
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        finally
+        {
+            connection.Notice -= OnNotice;
+        }
+
+        if (warning is not null)
+        {
+            throw new CommitNotConfirmedException(warning);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
 using Rates.Api.Database;
 
 namespace Rates.Api.Errors;
@@ -28,6 +29,7 @@ public static class ErrorHandlingExtensions
 
 internal sealed class DatabaseUnavailableExceptionHandler(
     IProblemDetailsService problemDetails,
+    NpgsqlDataSource dataSource,
     ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
 {
     /// <summary>Clients may try again after this many seconds.</summary>
@@ -39,6 +41,10 @@ internal sealed class DatabaseUnavailableExceptionHandler(
         {
             return false;
         }
+
+        // During a failover the pool holds connections to the old leader: drop them, so that the client's
+        // retry opens a new one to the new leader.
+        dataSource.ForgetStaleConnections(exception);
 
         // The exception's message says what went wrong (refused, timed out, ...) and never holds the password.
         logger.LogWarning("Database unavailable for {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Rates.Api.Database;
+using Rates.Api.Errors;
 using Rates.Database;
 
 namespace Rates.Api.Health;
@@ -61,7 +62,8 @@ public static class HealthEndpoints
             return;
         }
 
-        // The health check middleware has set 503 already.
+        // The health check middleware has set 503 already. A balancer or client may ask again after Retry-After.
+        context.Response.Headers.RetryAfter = DatabaseUnavailableExceptionHandler.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var problem = new ProblemDetails
         {
             Status = context.Response.StatusCode,
@@ -88,6 +90,7 @@ internal sealed class DatabaseReadyCheck(NpgsqlDataSource dataSource) : IHealthC
         }
         catch (Exception ex) when (DatabaseFailures.IsUnavailable(ex))
         {
+            dataSource.ForgetStaleConnections(ex);
             return HealthCheckResult.Unhealthy($"Database unreachable: {ex.Message}");
         }
     }
