@@ -107,7 +107,7 @@ internal sealed partial record BenchmarkReport
         md.AppendLine(Invariant($"- Each path ran {Plural(Runs, "time")} after one unmeasured warm-up, interleaved (API JSON, API CSV, COPY, API JSON, ...), each time with a new batch: {Items:N0} items from the seed data's generator (`BatchWriter`: lanes of the seed, {BenchmarkPlan.DaysPerBatch} days of the batch's own) under a new batch id."));
         md.AppendLine("- **API**: `PUT /batches/{id}` over a kept-alive connection, timed from the first byte of the request to the `201 Created` (the batch is committed).");
         md.AppendLine(Invariant($"- **COPY**: `{PsqlCopy.CopySql}` through psql, already connected, timed from the first byte of the statement to psql's `COPY {Items}` (psql runs it in autocommit, so it has committed)."));
-        md.AppendLine("- Both write `prices` in one transaction, with the same foreign key checks against `ports`; the API also parses, validates, hashes and stages the items, and records the batch.");
+        md.AppendLine("- Both write `prices` in one transaction, with the same check of `ports` (once per statement); the API also parses, validates, hashes and stages the items, and records the batch.");
         md.AppendLine();
         md.AppendLine("| Path | Median | Best | Rows/s (median) | Rows/s (best) | vs COPY (median) |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");

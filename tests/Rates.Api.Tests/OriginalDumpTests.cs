@@ -35,7 +35,7 @@ public sealed class OriginalDumpTests(PostgresFixture postgres)
     }
 
     [OriginalDumpFact]
-    public async Task The_migrations_apply_on_top_and_add_the_lane_index_without_duplicating_keys()
+    public async Task The_migrations_apply_on_top_add_the_lane_index_and_check_ports_per_statement()
     {
         var loaded = await Loaded();
 
@@ -44,8 +44,13 @@ public sealed class OriginalDumpTests(PostgresFixture postgres)
             "prices_orig_code_dest_code_day_idx",
             await TestData.ScalarAsync<string>(loaded.ConnectionString, "SELECT indexname::text FROM pg_indexes WHERE tablename = 'prices' AND schemaname = 'public'"));
         Assert.Equal(
-            "ports:f,p prices:f,f regions:f,p",
+            SchemaTests.ExpectedConstraints,
             await TestData.ScalarAsync<string>(loaded.ConnectionString, SchemaTests.ConstraintSummarySql));
+        Assert.Equal(SchemaTests.ExpectedPortChecks, await TestData.ScalarAsync<string>(loaded.ConnectionString, SchemaTests.PortChecksSql));
+        Assert.Equal(0L, await TestData.ScalarAsync<long>(loaded.ConnectionString, """
+            SELECT count(*) FROM public.prices p
+            WHERE NOT EXISTS (SELECT 1 FROM public.ports o WHERE o.code = p.orig_code) OR NOT EXISTS (SELECT 1 FROM public.ports d WHERE d.code = p.dest_code)
+            """));
     }
 
     [OriginalDumpFact]
@@ -97,7 +102,8 @@ public sealed class OriginalDumpTests(PostgresFixture postgres)
 
         DatabaseMigrator.Apply(connectionString);
 
-        Assert.Equal("ports:f,p prices:f,f regions:f,p", await TestData.ScalarAsync<string>(connectionString, SchemaTests.ConstraintSummarySql));
+        Assert.Equal(SchemaTests.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, SchemaTests.ConstraintSummarySql));
+        Assert.Equal(SchemaTests.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, SchemaTests.PortChecksSql));
     }
 
     public sealed record LoadedDump(string ConnectionString, DumpLoadResult Load, MigrationOutcome Migration, RatesApiFactory Api)

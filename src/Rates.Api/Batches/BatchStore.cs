@@ -17,9 +17,10 @@ internal sealed record UnknownPorts(IReadOnlyList<InvalidBatchItem> Sample, int 
 /// plus the batches row, in the same transaction.
 /// </summary>
 /// <remarks>
-/// Locking: the staging table is private to the session; the validation and the foreign key checks of the
-/// insert take FOR KEY SHARE on the ports the batch names, which never conflicts with another batch's KEY
-/// SHARE (only with deleting a port or changing its code); INSERT into prices locks only its new rows. So batches with different ids never wait for each other, and readers of prices never
+/// Locking: the staging table is private to the session; the validation and the insert's check of ports (a
+/// statement trigger, db/migrations/0006) take FOR KEY SHARE on the ports the batch names, which never conflicts
+/// with another batch's KEY SHARE (only with deleting a port or changing its code); INSERT into prices locks only
+/// its new rows. So batches with different ids never wait for each other, and readers of prices never
 /// wait at all (MVCC): they see a batch's rows once it commits, all at once. Two uploads of the same id meet
 /// only at the batches primary key: the second INSERT waits for the first transaction and then finds the row.
 /// </remarks>
@@ -53,8 +54,8 @@ internal static class BatchStore
 
     // Every code that names no port, as (item, field) problems in batch order, and the number of items that
     // only these problems make invalid (the others are counted already). The ports the batch names are locked
-    // FOR KEY SHARE here (as the foreign key checks of the insert will), so none can be deleted between this
-    // check and the commit: the insert cannot fail on a foreign key. (Written as a filter on ports, the planner
+    // FOR KEY SHARE here (as the insert's check of ports will), so none can be deleted between this check and
+    // the commit: the insert cannot fail on a missing port. (Written as a filter on ports, the planner
     // estimates "known" from the ports table and hash-joins the staged rows against it; the staging table has
     // no statistics.)
     private const string UnknownPortsSql = """
