@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Rates.Build.Environments;
+
+namespace Rates.Build.HighAvailability;
+
+/// <summary>
+/// The names of deploy/ha/compose.yaml and haproxy.cfg that the build relies on: services, ports inside the
+/// containers, HAProxy's backends. Keep them in step with those files.
+/// </summary>
+internal static class HaTopology
+{
+    public const string ComposeFile = "deploy/ha/compose.yaml";
+    public const string PatroniImageContext = "deploy/ha/patroni";
+    public const string PatroniImage = "rates-patroni:latest";
+
+    public static readonly string[] EtcdServices = ["etcd1", "etcd2", "etcd3"];
+    public static readonly string[] PatroniServices = ["patroni1", "patroni2", "patroni3"];
+    public const string HaproxyService = "haproxy";
+    public const string SeedService = "seed";
+    public const string ApiService = "api";
+
+    /// <summary>Ports inside the HAProxy container (haproxy.cfg).</summary>
+    public const int ApiFrontPort = 3000;
+    public const int WritePort = 5000;
+    public const int ReadPort = 5001;
+    public const int StatsPort = 8404;
+    public const int RuntimeApiPort = 9999;
+
+    /// <summary>Patroni's REST API inside each node.</summary>
+    public const int PatroniApiPort = 8008;
+
+    /// <summary>HAProxy's proxy of the API replicas (haproxy.cfg <c>listen api</c>).</summary>
+    public const string ApiBackend = "api";
+
+    /// <summary>Patroni's REST API user (patroni.yml restapi.authentication).</summary>
+    public const string PatroniApiUser = "patroni";
+
+    public const int DefaultApiReplicas = 2;
+    public const int MaxApiReplicas = 10; // haproxy.cfg: server-template api 1-10
+}
+
+/// <summary>The published ports of one ha environment, all on 127.0.0.1.</summary>
+/// <param name="Admin">HAProxy's stats page; Patroni's REST APIs are on the next three ports.</param>
+internal sealed record HaPorts(int Api, int Write, int Read, int Admin)
+{
+    public int Stats => Admin;
+
+    public IReadOnlyList<int> Patroni => [Admin + 1, Admin + 2, Admin + 3];
+
+    public IEnumerable<int> All => [Api, Write, Read, Admin, .. Patroni];
+}
+
+/// <summary>
+/// The secrets of an ha environment besides the database owner's password (EnvironmentStore's db-password):
+/// PostgreSQL's superuser, the replication user and Patroni's REST API. Generated on the first Up, kept in
+/// <c>.nuke/temp/&lt;env&gt;/ha-secrets.json</c> (mode 0600, git-ignored), never printed.
+/// </summary>
+internal sealed record HaSecrets(string Superuser, string Replication, string PatroniApi)
+{
+    private const string FileName = "ha-secrets.json";
+    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    public IReadOnlyList<string> All => [Superuser, Replication, PatroniApi];
+
+    public static AbsolutePath File(EnvironmentStore store) => store.Directory / FileName;
+
+    public static HaSecrets? Load(EnvironmentStore store)
+    {
+        var file = File(store);
+        if (!file.FileExists)
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize<HaSecrets>(System.IO.File.ReadAllText(file));
+        }
+        catch (JsonException ex)
+        {
+            throw new BuildFailedException($"{file} is not valid ({ex.Message}); the cluster's data was made with those secrets: " +
+                                           $"wipe it with ./build.sh Down --env {store.Name} --volumes.");
+        }
+    }
+
+    /// <summary>The stored secrets, else new ones (stored before anything is started).</summary>
+    public static HaSecrets LoadOrCreate(EnvironmentStore store)
+    {
+        if (Load(store) is { } existing)
+            return existing;
+        string New() => RandomNumberGenerator.GetString(Alphabet, 32);
+        var secrets = new HaSecrets(New(), New(), New());
+        System.IO.Directory.CreateDirectory(store.Directory);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(File(store), options))
+            JsonSerializer.Serialize(stream, secrets);
+        return secrets;
+    }
+
+    public static void Delete(EnvironmentStore store) => System.IO.File.Delete(File(store));
+}
+
+/// <summary>What the last Up of an ha environment chose, kept in <c>.nuke/temp/&lt;env&gt;/ha.json</c>.</summary>
+internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage)
+{
+    private const string FileName = "ha.json";
+
+    public static AbsolutePath File(EnvironmentStore store) => store.Directory / FileName;
+
+    public static HaState? Load(EnvironmentStore store)
+    {
+        var file = File(store);
+        try
+        {
+            return file.FileExists ? JsonSerializer.Deserialize<HaState>(System.IO.File.ReadAllText(file)) : null;
+        }
+        catch (JsonException ex)
+        {
+            throw new BuildFailedException($"{file} is not valid ({ex.Message}); delete it and run Up again (the data stays).");
+        }
+    }
+
+    public void Save(EnvironmentStore store)
+    {
+        System.IO.Directory.CreateDirectory(store.Directory);
+        System.IO.File.WriteAllText(File(store), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    public static void Delete(EnvironmentStore store) => System.IO.File.Delete(File(store));
+
+    /// <summary>The variables deploy/ha/compose.yaml reads (values never on a command line).</summary>
+    public IReadOnlyDictionary<string, string?> Variables(string ownerPassword, HaSecrets secrets) => new Dictionary<string, string?>
+    {
+        ["RATES_DB_NAME"] = LocalEnvironment.DatabaseName,
+        ["RATES_DB_USER"] = LocalEnvironment.DatabaseUser,
+        ["RATES_DB_PASSWORD"] = ownerPassword,
+        ["RATES_DB_SUPERUSER_PASSWORD"] = secrets.Superuser,
+        ["RATES_DB_REPLICATION_PASSWORD"] = secrets.Replication,
+        ["RATES_PATRONI_API_PASSWORD"] = secrets.PatroniApi,
+        ["RATES_API_IMAGE"] = ApiImage,
+        ["RATES_PATRONI_IMAGE"] = HaTopology.PatroniImage,
+        ["RATES_API_PORT"] = Text(Ports.Api),
+        ["RATES_DB_PORT"] = Text(Ports.Write),
+        ["RATES_DB_READ_PORT"] = Text(Ports.Read),
+        ["RATES_HAPROXY_STATS_PORT"] = Text(Ports.Stats),
+        ["RATES_PATRONI1_PORT"] = Text(Ports.Patroni[0]),
+        ["RATES_PATRONI2_PORT"] = Text(Ports.Patroni[1]),
+        ["RATES_PATRONI3_PORT"] = Text(Ports.Patroni[2]),
+    };
+
+    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+}
