@@ -32,6 +32,8 @@ public sealed class OriginalDumpTests(PostgresFixture postgres)
         Assert.Equal(20, loaded.Load.CopiedRows["public.regions"]);
         Assert.Equal(56_689, loaded.Load.CopiedRows["public.prices"]);
         Assert.Equal(56_689L, await TestData.ScalarAsync<long>(loaded.ConnectionString, "SELECT count(*) FROM public.prices"));
+        // The dump's rows came from no batch.
+        Assert.Equal(0L, await TestData.ScalarAsync<long>(loaded.ConnectionString, "SELECT count(*) FROM public.prices WHERE batch_id IS NOT NULL"));
     }
 
     [OriginalDumpFact]

@@ -48,7 +48,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
             "CREATE INDEX prices_orig_code_dest_code_day_idx ON public.prices USING btree (orig_code, dest_code, day) INCLUDE (price)",
             await TestData.ScalarAsync<string>(connectionString, "SELECT indexdef FROM pg_indexes WHERE indexname = 'prices_orig_code_dest_code_day_idx'"));
         Assert.Equal(
-            "day:date:NO dest_code:text:NO orig_code:text:NO price:integer:NO",
+            "batch_id:text:YES day:date:NO dest_code:text:NO orig_code:text:NO price:integer:NO",
             await TestData.ScalarAsync<string>(connectionString, """
                 SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable, ' ' ORDER BY column_name)
                 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'prices'

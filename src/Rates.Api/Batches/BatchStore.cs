@@ -83,9 +83,10 @@ internal static class BatchStore
         LIMIT @limit
         """;
 
+    // Every row records its batch (lineage: db/migrations/0005_prices_batch_lineage.sql).
     private const string InsertPricesSql = """
-        INSERT INTO public.prices (orig_code, dest_code, day, price)
-        SELECT orig_code, dest_code, day, price
+        INSERT INTO public.prices (orig_code, dest_code, day, price, batch_id)
+        SELECT orig_code, dest_code, day, price, @id
         FROM pg_temp.batch_items
         """;
 
@@ -196,6 +197,7 @@ internal static class BatchStore
     {
         await using (var prices = new NpgsqlCommand(InsertPricesSql, connection, transaction) { CommandTimeout = ClientTimeout(timeoutSeconds) })
         {
+            prices.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = batchId });
             await prices.ExecuteNonQueryAsync(cancellationToken);
         }
 

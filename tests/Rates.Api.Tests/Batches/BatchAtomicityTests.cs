@@ -73,6 +73,7 @@ public sealed class BatchAtomicityTests(PostgresFixture postgres)
         using var again = await api.Client.PutAsync("/batches/connection-lost", Content(body, "text/csv"));
         await BatchAnswers.SuccessAsync(again, HttpStatusCode.Created);
         Assert.Equal(before + Items, await PriceCountAsync(api.ConnectionString));
+        Assert.Equal(Items, await BatchRowsAsync(api.ConnectionString, "connection-lost"));
     }
 
     [Fact]

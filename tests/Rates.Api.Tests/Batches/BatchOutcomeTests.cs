@@ -49,6 +49,7 @@ public sealed class BatchOutcomeTests(PostgresFixture postgres)
         Assert.True(committedAt >= receivedAt, "committed after received");
         Assert.Equal($"/batches/{id}", response.Headers.Location?.OriginalString);
         Assert.Equal(before + 5, await PriceCountAsync(api.ConnectionString));
+        Assert.Equal(5, await BatchRowsAsync(api.ConnectionString, id));
 
         using var rates = await api.Client.GetAsync(RatesUrl(Shanghai, Rotterdam, day, day));
         var day1 = (await BatchAnswers.JsonAsync(rates)).GetProperty("rates")[0];

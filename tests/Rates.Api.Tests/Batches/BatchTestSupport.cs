@@ -51,6 +51,10 @@ public static class BatchDatabase
     public static Task<long> PriceCountAsync(string connectionString) =>
         TestData.ScalarAsync<long>(connectionString, "SELECT count(*) FROM public.prices");
 
+    /// <summary>The prices that record <paramref name="batchId"/> as their batch (lineage).</summary>
+    public static Task<long> BatchRowsAsync(string connectionString, string batchId) =>
+        TestData.ScalarAsync<long>(connectionString, $"SELECT count(*) FROM public.prices WHERE batch_id = '{batchId}'");
+
     public static Task<long> BatchCountAsync(string connectionString, string batchId) =>
         TestData.ScalarAsync<long>(connectionString, $"SELECT count(*) FROM public.batches WHERE id = '{batchId}'");
 
