@@ -19,16 +19,16 @@ partial class Build
     readonly string[] TestProjects = [];
 
     Target Test => _ => _
-        .Description("Runs every test project (tests/*/*.csproj); trx files in artifacts/test-results, totals at the end.")
+        .Description("Runs every test project (tests/*/*.Tests.csproj); trx files in artifacts/test-results, totals at the end.")
         .DependsOn(Compile)
         .Executes(async () =>
         {
             var projects = TestsDirectory.DirectoryExists
-                ? Directory.EnumerateDirectories(TestsDirectory).SelectMany(d => Directory.EnumerateFiles(d, "*.csproj"))
+                ? Directory.EnumerateDirectories(TestsDirectory).SelectMany(d => Directory.EnumerateFiles(d, "*.Tests.csproj"))
                     .Order(StringComparer.Ordinal).Select(p => AbsolutePath.Create(p)).ToList()
                 : [];
             if (projects.Count == 0)
-                throw new BuildFailedException($"No test projects found under {TestsDirectory.RelativeTo(RootDirectory)}/*/.");
+                throw new BuildFailedException($"No test projects found under {TestsDirectory.RelativeTo(RootDirectory)}/*/*.Tests.csproj.");
             if (TestProjects.Length > 0)
             {
                 var known = projects.Select(p => Path.GetFileNameWithoutExtension(p.Name)).ToList();

@@ -11,14 +11,15 @@ partial class Build : BuildBase
 
     static AbsolutePath Solution => RootDirectory / "Rates.sln";
     static AbsolutePath SourceDirectory => RootDirectory / "src";
+    static AbsolutePath ToolsDirectory => RootDirectory / "tools";
     static AbsolutePath TestsDirectory => RootDirectory / "tests";
 
     Target Clean => _ => _
-        .Description("Deletes bin/ and obj/ under src/ and tests/, and artifacts/.")
+        .Description("Deletes bin/ and obj/ under src/, tools/ and tests/, and artifacts/.")
         .Before(Restore)
         .Executes(() =>
         {
-            var directories = new[] { SourceDirectory, TestsDirectory }
+            var directories = new[] { SourceDirectory, ToolsDirectory, TestsDirectory }
                 .SelectMany(OutputDirectories)
                 .Append(ArtifactsDirectory)
                 .Where(d => d.DirectoryExists)

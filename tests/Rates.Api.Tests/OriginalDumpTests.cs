@@ -46,9 +46,9 @@ public sealed class OriginalDumpTests(PostgresFixture postgres)
             "prices_orig_code_dest_code_day_idx",
             await TestData.ScalarAsync<string>(loaded.ConnectionString, "SELECT indexname::text FROM pg_indexes WHERE tablename = 'prices' AND schemaname = 'public'"));
         Assert.Equal(
-            SchemaTests.ExpectedConstraints,
-            await TestData.ScalarAsync<string>(loaded.ConnectionString, SchemaTests.ConstraintSummarySql));
-        Assert.Equal(SchemaTests.ExpectedPortChecks, await TestData.ScalarAsync<string>(loaded.ConnectionString, SchemaTests.PortChecksSql));
+            TestData.ExpectedConstraints,
+            await TestData.ScalarAsync<string>(loaded.ConnectionString, TestData.ConstraintSummarySql));
+        Assert.Equal(TestData.ExpectedPortChecks, await TestData.ScalarAsync<string>(loaded.ConnectionString, TestData.PortChecksSql));
         Assert.Equal(0L, await TestData.ScalarAsync<long>(loaded.ConnectionString, """
             SELECT count(*) FROM public.prices p
             WHERE NOT EXISTS (SELECT 1 FROM public.ports o WHERE o.code = p.orig_code) OR NOT EXISTS (SELECT 1 FROM public.ports d WHERE d.code = p.dest_code)
@@ -104,8 +104,8 @@ public sealed class OriginalDumpTests(PostgresFixture postgres)
 
         DatabaseMigrator.Apply(connectionString);
 
-        Assert.Equal(SchemaTests.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, SchemaTests.ConstraintSummarySql));
-        Assert.Equal(SchemaTests.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, SchemaTests.PortChecksSql));
+        Assert.Equal(TestData.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, TestData.ConstraintSummarySql));
+        Assert.Equal(TestData.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, TestData.PortChecksSql));
     }
 
     public sealed record LoadedDump(string ConnectionString, DumpLoadResult Load, MigrationOutcome Migration, RatesApiFactory Api)

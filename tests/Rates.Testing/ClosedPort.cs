@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Rates.Api.Tests.Infrastructure;
+namespace Rates.Testing;
 
 /// <summary>A database address where nothing listens: connections are refused at once.</summary>
 public static class ClosedPort

@@ -1,4 +1,4 @@
-namespace Rates.Api.Tests.Infrastructure;
+namespace Rates.Testing;
 
 public static class RepositoryPaths
 {

@@ -1,10 +1,37 @@
 using Npgsql;
 
-namespace Rates.Api.Tests.Infrastructure;
+namespace Rates.Testing;
 
 /// <summary>Small handcrafted data for the rule tests (invented codes, never the original data).</summary>
 public static class TestData
 {
+    /// <summary>
+    /// Constraint kinds per table, e.g. "ports:f,p regions:f,p". prices has no foreign keys: its references to ports
+    /// are checked per statement by triggers (0006), see <see cref="PortChecksSql"/>.
+    /// </summary>
+    public const string ConstraintSummarySql = """
+        SELECT string_agg(t.relname || ':' || t.kinds, ' ' ORDER BY t.relname)
+        FROM (
+            SELECT c.relname::text AS relname, string_agg(k.contype::text, ',' ORDER BY k.contype::text) AS kinds
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname IN ('ports', 'prices', 'regions') AND k.contype IN ('p', 'f')
+            GROUP BY c.relname
+        ) AS t
+        """;
+
+    /// <summary>The triggers that check prices against ports, per table.</summary>
+    public const string PortChecksSql = """
+        SELECT string_agg(c.relname || ':' || t.tgname, ' ' ORDER BY c.relname, t.tgname)
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE NOT t.tgisinternal AND c.relname IN ('ports', 'prices') AND t.tgname LIKE '%check%'
+        """;
+
+    public const string ExpectedPortChecks =
+        "ports:ports_check_prices_delete ports:ports_check_prices_truncate ports:ports_check_prices_update " +
+        "prices:prices_check_ports_insert prices:prices_check_ports_update";
+
+    public const string ExpectedConstraints = "ports:f,p regions:f,p";
+
     public static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

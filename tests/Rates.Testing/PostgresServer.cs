@@ -6,7 +6,7 @@ using Npgsql;
 using Rates.EmbeddedPostgres;
 using Testcontainers.PostgreSql;
 
-namespace Rates.Api.Tests.Infrastructure;
+namespace Rates.Testing;
 
 /// <summary>A PostgreSQL 13 server for the tests: a container, or the embedded server where no Docker engine answers.</summary>
 public interface IPostgresServer : IAsyncDisposable
@@ -24,7 +24,7 @@ public interface IPostgresServer : IAsyncDisposable
 
 /// <summary>
 /// Chooses the server: <c>RATES_TEST_POSTGRES=docker</c> or <c>embedded</c> forces one; otherwise Docker when an
-/// engine answers its ping (and the container starts), else the embedded PostgreSQL of src/Rates.EmbeddedPostgres.
+/// engine answers its ping (and the container starts), else the embedded PostgreSQL of tools/Rates.EmbeddedPostgres.
 /// </summary>
 public static class PostgresServers
 {
@@ -69,7 +69,7 @@ public static class PostgresServers
         }
     }
 
-    internal static int FreePort() => PostgresCluster.FindFreePort();
+    public static int FreePort() => PostgresCluster.FindFreePort();
 }
 
 /// <summary>Pings the Docker engine's API (unix socket or tcp) with a short timeout.</summary>

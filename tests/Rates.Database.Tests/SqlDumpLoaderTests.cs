@@ -1,8 +1,7 @@
 using Npgsql;
-using Rates.Api.Tests.Infrastructure;
 using Rates.Database;
 
-namespace Rates.Api.Tests;
+namespace Rates.Database.Tests;
 
 [Collection(PostgresCollection.Name)]
 public sealed class SqlDumpLoaderTests(PostgresFixture postgres) : IDisposable

@@ -1,7 +1,7 @@
 using Npgsql;
 using Rates.Database;
 
-namespace Rates.Api.Tests;
+namespace Rates.Database.Tests;
 
 public sealed class DatabaseOptionsTests
 {

@@ -1,4 +1,4 @@
-namespace Rates.Api.Tests.Infrastructure;
+namespace Rates.Testing;
 
 /// <summary>
 /// A full pg_dump plain SQL file in the original dump's layout (tables, COPY data, then keys), with invented codes:

@@ -1,6 +1,6 @@
 using Rates.Database;
 
-namespace Rates.Api.Tests;
+namespace Rates.Database.Tests;
 
 /// <summary>Statement splitting as psql does it, without a database.</summary>
 public sealed class SqlScriptReaderTests

@@ -1,39 +1,11 @@
-using Rates.Api.Tests.Infrastructure;
 using Rates.Database;
 
-namespace Rates.Api.Tests;
+namespace Rates.Database.Tests;
 
 /// <summary>The migrations: on an empty database, on a loaded dump with or without its keys, and repeated.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class SchemaTests(PostgresFixture postgres)
 {
-    /// <summary>
-    /// Constraint kinds per table, e.g. "ports:f,p regions:f,p". prices has no foreign keys: its references to ports
-    /// are checked per statement by triggers (0006), see <see cref="PortChecksSql"/>.
-    /// </summary>
-    internal const string ConstraintSummarySql = """
-        SELECT string_agg(t.relname || ':' || t.kinds, ' ' ORDER BY t.relname)
-        FROM (
-            SELECT c.relname::text AS relname, string_agg(k.contype::text, ',' ORDER BY k.contype::text) AS kinds
-            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relname IN ('ports', 'prices', 'regions') AND k.contype IN ('p', 'f')
-            GROUP BY c.relname
-        ) AS t
-        """;
-
-    /// <summary>The triggers that check prices against ports, per table.</summary>
-    internal const string PortChecksSql = """
-        SELECT string_agg(c.relname || ':' || t.tgname, ' ' ORDER BY c.relname, t.tgname)
-        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        WHERE NOT t.tgisinternal AND c.relname IN ('ports', 'prices') AND t.tgname LIKE '%check%'
-        """;
-
-    internal const string ExpectedPortChecks =
-        "ports:ports_check_prices_delete ports:ports_check_prices_truncate ports:ports_check_prices_update " +
-        "prices:prices_check_ports_insert prices:prices_check_ports_update";
-
-    internal const string ExpectedConstraints = "ports:f,p regions:f,p";
-
     [Fact]
     public async Task Migrations_create_the_schema_on_an_empty_database()
     {
@@ -42,8 +14,8 @@ public sealed class SchemaTests(PostgresFixture postgres)
         var outcome = DatabaseMigrator.Apply(connectionString);
 
         Assert.Equal(["0001_core_schema.sql", "0002_prices_lane_day_index.sql"], outcome.AppliedScripts.Take(2));
-        Assert.Equal(ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, ConstraintSummarySql));
-        Assert.Equal(ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, PortChecksSql));
+        Assert.Equal(TestData.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, TestData.ConstraintSummarySql));
+        Assert.Equal(TestData.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, TestData.PortChecksSql));
         Assert.Equal(
             "CREATE INDEX prices_orig_code_dest_code_day_idx ON public.prices USING btree (orig_code, dest_code, day) INCLUDE (price)",
             await TestData.ScalarAsync<string>(connectionString, "SELECT indexdef FROM pg_indexes WHERE indexname = 'prices_orig_code_dest_code_day_idx'"));
@@ -80,12 +52,12 @@ public sealed class SchemaTests(PostgresFixture postgres)
             folder.Delete(recursive: true);
         }
 
-        Assert.Null(await TestData.ScalarAsync<object?>(connectionString, ConstraintSummarySql) as string);
+        Assert.Null(await TestData.ScalarAsync<object?>(connectionString, TestData.ConstraintSummarySql) as string);
 
         DatabaseMigrator.Apply(connectionString);
 
-        Assert.Equal(ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, ConstraintSummarySql));
-        Assert.Equal(ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, PortChecksSql));
+        Assert.Equal(TestData.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, TestData.ConstraintSummarySql));
+        Assert.Equal(TestData.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, TestData.PortChecksSql));
         Assert.Equal(SmallDump.Prices, await TestData.ScalarAsync<long>(connectionString, "SELECT count(*) FROM public.prices"));
     }
 

@@ -1,10 +1,7 @@
-using System.Net;
-using System.Text.Json;
-using Rates.Api.Tests.Infrastructure;
 using Rates.Database;
 using Rates.Migrator;
 
-namespace Rates.Api.Tests;
+namespace Rates.Database.Tests;
 
 /// <summary>DatabaseSeeder and the Rates.Migrator console that wraps it.</summary>
 [Collection(PostgresCollection.Name)]
@@ -74,8 +71,8 @@ public sealed class SeedTests(PostgresFixture postgres) : IDisposable
 
         Assert.Equal(SmallDump.Prices, await CountAsync(connectionString, "public.prices"));
         Assert.Equal(0, await TestData.ScalarAsync<long>(connectionString, "SELECT count(*) FROM public.ports WHERE code LIKE 'SEED%'"));
-        Assert.Equal(SchemaTests.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, SchemaTests.ConstraintSummarySql));
-        Assert.Equal(SchemaTests.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, SchemaTests.PortChecksSql));
+        Assert.Equal(TestData.ExpectedConstraints, await TestData.ScalarAsync<string>(connectionString, TestData.ConstraintSummarySql));
+        Assert.Equal(TestData.ExpectedPortChecks, await TestData.ScalarAsync<string>(connectionString, TestData.PortChecksSql));
         Assert.Contains(log, line => line.StartsWith("Applied ", StringComparison.Ordinal) && line.Contains("migration(s)", StringComparison.Ordinal));
     }
 
@@ -109,28 +106,6 @@ public sealed class SeedTests(PostgresFixture postgres) : IDisposable
     {
         Assert.True(DatabaseSeeder.CreatesTables(SmallDump.Write(_folder)));
         Assert.False(DatabaseSeeder.CreatesTables(Write("seed.sql", SmallSeed)));
-    }
-
-    [Fact]
-    public async Task The_service_answers_from_the_project_seed()
-    {
-        Assert.True(File.Exists(RepositoryPaths.ProjectSeed), $"The project seed is missing at {RepositoryPaths.ProjectSeed}.");
-        var connectionString = await postgres.CreateDatabaseAsync("projectseed");
-        await DatabaseSeeder.ReloadAsync(connectionString, null, RepositoryPaths.ProjectSeed, null, CancellationToken.None);
-        var lane = await TestData.ScalarAsync<string>(connectionString, """
-            SELECT orig_code || ',' || dest_code || ',' || min(day)::text || ',' || max(day)::text
-            FROM public.prices GROUP BY orig_code, dest_code ORDER BY count(*) DESC, orig_code, dest_code LIMIT 1
-            """);
-        var parts = lane.Split(',');
-
-        await using var api = new RatesApiFactory(connectionString);
-        using var response = await api.CreateClient().GetAsync($"/rates?date_from={parts[2]}&date_to={parts[3]}&orig_code={parts[0]}&dest_code={parts[1]}");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var rates = body.RootElement.GetProperty("rates").EnumerateArray().ToArray();
-        Assert.True(rates.Length >= 60, $"the busiest lane spans {rates.Length} days");
-        Assert.Contains(rates, r => r.GetProperty("price").ValueKind == JsonValueKind.Number);
     }
 
     [Fact]

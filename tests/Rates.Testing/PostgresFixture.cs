@@ -1,7 +1,7 @@
 using Npgsql;
 using Rates.Database;
 
-namespace Rates.Api.Tests.Infrastructure;
+namespace Rates.Testing;
 
 /// <summary>One PostgreSQL server for the whole "Postgres" collection; each test class takes its own databases from it.</summary>
 public sealed class PostgresFixture : IAsyncLifetime
@@ -51,7 +51,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         return connectionString;
     }
 
-    internal static async Task<string> CreateDatabaseAsync(IPostgresServer server, string prefix, int number)
+    public static async Task<string> CreateDatabaseAsync(IPostgresServer server, string prefix, int number)
     {
         var name = $"{prefix}_{number}_{Guid.NewGuid():N}".ToLowerInvariant();
         name = name.Length > 63 ? name[..63] : name;
@@ -64,10 +64,4 @@ public sealed class PostgresFixture : IAsyncLifetime
 
         return server.ConnectionString(name);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
-{
-    public const string Name = "Postgres";
 }
