@@ -2,9 +2,9 @@ namespace Rates.Api.Tests.Infrastructure;
 
 /// <summary>
 /// The original service's dump: <c>db/rates.sql</c> of the public repository xeneta/operations-task. The compatibility
-/// tests find it through one setting, <c>RATES_ORIGINAL_DUMP</c>; without it they look for
-/// <c>../shared/xeneta/rates.sql</c> from the repository root, and are skipped, with <see cref="SkipReason"/>, when
-/// neither names a file.
+/// tests find it through one setting, <c>RATES_ORIGINAL_DUMP</c>; without it they look for xeneta/rates.sql in a
+/// folder named shared beside the repository (as the README's "Tests and CI" describes), and are skipped, with
+/// <see cref="SkipReason"/>, when neither names a file.
 /// </summary>
 public static class OriginalDump
 {
