@@ -29,7 +29,7 @@ partial class Build
     [Parameter("Down: also delete the environment's data (the docker volume or the local cluster) and its stored password.")]
     readonly bool Volumes;
 
-    [Parameter("DbSeed: a pg_dump plain SQL file to load instead of the project's seed, e.g. ../shared/xeneta/rates.sql.")]
+    [Parameter("DbSeed: a pg_dump plain SQL file to load instead of the project's seed, e.g. the original service's rates.sql (see the README's Data section).")]
     readonly AbsolutePath? Dump;
 
     [Parameter("Local runtime: the bin folder of an installed PostgreSQL 13 server (initdb, pg_ctl, postgres), instead of the " +
@@ -190,7 +190,7 @@ partial class Build
 
     Target DbSeed => _ => _
         .Description("Reloads the data of a running environment: the project's seed, or --dump PATH (any pg_dump plain SQL file, " +
-                     "e.g. ../shared/xeneta/rates.sql) with the migrations applied on top; prints the row counts.")
+                     "e.g. the original service's rates.sql) with the migrations applied on top; prints the row counts.")
         .Executes(async () =>
         {
             if (Dump is not null && !Dump.FileExists)
