@@ -78,6 +78,7 @@ partial class Build
                 if (!await Docker.ImageExistsAsync(apiImage))
                     throw new BuildFailedException($"The image {apiImage} does not exist; build it with ./build.sh Image (Up does, unless it is skipped).");
                 await DockerRuntime.UpAsync(plan, DbImage, apiImage);
+                await StartMonitoringAsync(plan, apiImage);
             }
             else
             {
@@ -104,7 +105,10 @@ partial class Build
             if (checkDocker)
             {
                 if (engine.Reachable)
+                {
+                    await StopMonitoringAsync(store);
                     wasUp |= await DockerRuntime.DownAsync(store, Volumes);
+                }
                 else if (Runtime == EnvironmentRuntime.Docker || state?.Runtime == EnvironmentRuntime.Docker)
                     throw new BuildFailedException($"Environment '{store.Name}' runs on docker, but the {engine.NotReachableMessage}");
                 else
@@ -229,6 +233,7 @@ partial class Build
     async Task PrepareUpAsync()
     {
         _upPlan = await PlanUpAsync();
+        await PlanMonitoringAsync(_upPlan);
         WriteRows(
             ("Environment", _upPlan.Name),
             ("Runtime", $"{Lower(_upPlan.Runtime)} ({_upPlan.RuntimeReason})"),
@@ -290,7 +295,7 @@ partial class Build
         var down = RuntimeSelection.DownCommand(plan.Name);
 
         Output.Write(new Rule($"[bold]Environment {Markup.Escape(plan.Name)} is up[/]").LeftJustified());
-        WriteRows(
+        WriteRows([
             ("Environment", plan.Name),
             ("Runtime", runtime),
             ("API", url),
@@ -298,7 +303,8 @@ partial class Build
             ("Metrics", $"{url}/metrics"),
             ("Database", $"127.0.0.1:{plan.DbPort}, database {LocalEnvironment.DatabaseName}, user {LocalEnvironment.DatabaseUser}, password in {folder}/db-password"),
             ("Data", DatabaseCounts.Describe(counts)),
-            ("Stop", $"{down}   ({down} --volumes also deletes the data)"));
+            ("Stop", $"{down}   ({down} --volumes also deletes the data)"),
+            .. MonitoringSummaryRows()]);
 
         // Raw lines: a console-wide table would wrap the command and break copy and paste.
         var raw = Output.Profile.Out.Writer;
