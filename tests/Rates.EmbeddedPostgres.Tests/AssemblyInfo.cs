@@ -1,4 +1,4 @@
 using System.Runtime.Versioning;
 
-// The tests use shell-script stand-ins, Unix file modes and symlinks; the project's machines are Linux.
+// The tests use shell scripts in place of PostgreSQL's tools, Unix file modes and symlinks: they run on Linux and macOS.
 [assembly: UnsupportedOSPlatform("windows")]
