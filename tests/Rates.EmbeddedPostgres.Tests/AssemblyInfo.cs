@@ -1,4 +1,4 @@
 using System.Runtime.Versioning;
 
-// The tests use shell scripts in place of PostgreSQL's tools, Unix file modes and symlinks: they run on Linux and macOS.
+// The tests use shell scripts in place of PostgreSQL's tools, Unix file modes and symlinks, so they do not run on Windows.
 [assembly: UnsupportedOSPlatform("windows")]
