@@ -1,0 +1,30 @@
+using Rates.Build.Kubernetes;
+
+partial class Build
+{
+    static AbsolutePath KubernetesDirectory => RootDirectory / "deploy" / "kubernetes";
+    static AbsolutePath KubernetesArtifactsDirectory => ArtifactsDirectory / "kubernetes";
+
+    /// <summary>The overlays of deploy/kubernetes (docs/kubernetes.md says what each is for).</summary>
+    public enum KubernetesOverlay { Dev, Staging, Production }
+
+    [Parameter("Kubernetes overlay K8sManifests renders: Dev, Staging or Production; default: all three.")]
+    readonly KubernetesOverlay? Overlay;
+
+    Target K8sManifests => _ => _
+        .Description("Renders the Kubernetes overlays of deploy/kubernetes (or --overlay) with `kubectl kustomize` into artifacts/kubernetes/<overlay>.yaml.")
+        .Executes(async () =>
+        {
+            var kubectl = await Kubectl.FindAsync(Processes, CancellationToken);
+            var output = KubernetesArtifactsDirectory.CreateDirectory();
+            foreach (var overlay in Overlay is { } one ? [one] : Enum.GetValues<KubernetesOverlay>())
+            {
+                var name = overlay.ToString().ToLowerInvariant();
+                var manifest = await kubectl.KustomizeAsync(KubernetesDirectory / name);
+                var file = output / $"{name}.yaml";
+                await File.WriteAllTextAsync(file, manifest, CancellationToken);
+                var objects = manifest.Split('\n').Count(line => line.StartsWith("kind: ", StringComparison.Ordinal));
+                Output.WriteLine($"Rendered {name}: {objects} objects -> {file.RelativeTo(RootDirectory)} (Kustomize {kubectl.KustomizeVersion})");
+            }
+        });
+}
