@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Rates.Kubernetes.Tests.Infrastructure;
 using Rates.Kubernetes.Tests.Models;
+using YamlDotNet.Serialization;
 
 namespace Rates.Kubernetes.Tests;
 
@@ -17,6 +19,8 @@ public sealed class MonitoringTests
         var endpoint = Assert.Single(monitor.PodMetricsEndpoints);
         Assert.True(ServiceContract.Routes.Contains(endpoint.Path ?? "/metrics"), $"{overlay}: the PodMonitor scrapes {endpoint.Path}, which the service does not map.");
         Assert.Contains(rendered.ApiContainer.Ports, p => p.Name == endpoint.Port);
+        // The rules of deploy/monitoring select the service's series by job="rates-api".
+        Assert.Equal("rates-api", rendered.Api.Spec.Template.Metadata.Labels[monitor.JobLabel ?? ""]);
     }
 
     [Theory]
@@ -29,4 +33,42 @@ public sealed class MonitoringTests
         Assert.Equal(rendered.Database.Metadata.Name, monitor.Selector.MatchLabels["cnpg.io/cluster"]);
         Assert.Equal("metrics", Assert.Single(monitor.PodMetricsEndpoints).Port);
     }
+
+    /// <summary>
+    /// The PrometheusRules are the rule files of deploy/monitoring/rules, group for group and rule for rule
+    /// (./build.sh K8sManifests regenerates them; editing only one side fails here).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overlays.Names), MemberType = typeof(Overlays))]
+    public void The_prometheus_rules_are_the_rule_files_of_the_repository(string overlay)
+    {
+        var rendered = RenderedOverlay.Of(overlay);
+        var sources = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "deploy", "monitoring", "rules"), "*.yml")
+            .Order(StringComparer.Ordinal)
+            .Select(f => (File: Path.GetFileName(f), Groups: Yaml(File.ReadAllText(f))["groups"]!.ToJsonString()))
+            .ToList();
+        var manifests = rendered.Yaml.Split("\n---\n")
+            .Select(Yaml)
+            .Where(d => d["kind"]?.GetValue<string>() == "PrometheusRule")
+            .Select(d => d["spec"]!["groups"]!.ToJsonString())
+            .ToList();
+
+        Assert.NotEmpty(sources);
+        Assert.Equal(sources.Count, manifests.Count);
+        foreach (var source in sources)
+            Assert.True(manifests.Contains(source.Groups),
+                $"{overlay}: no PrometheusRule has the groups of deploy/monitoring/rules/{source.File}: run ./build.sh K8sManifests and commit deploy/kubernetes/base/prometheus-rules.yaml.");
+    }
+
+    private static JsonObject Yaml(string text) => Canonical(new DeserializerBuilder().Build().Deserialize<object>(text))!.AsObject();
+
+    /// <summary>A YAML tree as JSON, keys sorted and scalars as text, so both sides compare whatever their key order and quoting.</summary>
+    private static JsonNode? Canonical(object? node) => node switch
+    {
+        IDictionary<object, object> map => new JsonObject(map.OrderBy(e => e.Key.ToString(), StringComparer.Ordinal)
+            .Select(e => KeyValuePair.Create(e.Key.ToString()!, Canonical(e.Value)))),
+        IList<object> list => new JsonArray(list.Select(Canonical).ToArray()),
+        null => null,
+        _ => JsonValue.Create(node.ToString()),
+    };
 }

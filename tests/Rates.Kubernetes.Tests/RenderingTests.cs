@@ -24,6 +24,7 @@ public sealed class RenderingTests
         [
             typeof(V1Namespace), typeof(V1ConfigMap), typeof(V1Deployment), typeof(V1Service), typeof(V1PodDisruptionBudget),
             typeof(V2HorizontalPodAutoscaler), typeof(V1NetworkPolicy), typeof(V1Job), typeof(CnpgCluster), typeof(PodMonitor),
+            typeof(PrometheusRule),
         ];
         Assert.All(required, type => Assert.True(kinds.Contains(type), $"{overlay} renders no {type.Name}."));
         Assert.Equal(Overlays.For(overlay).Backups, kinds.Contains(typeof(CnpgScheduledBackup)));
@@ -100,6 +101,7 @@ public sealed class RenderingTests
         CnpgCluster c => c.Metadata,
         CnpgScheduledBackup b => b.Metadata,
         PodMonitor m => m.Metadata,
+        PrometheusRule r => r.Metadata,
         _ => throw new InvalidOperationException($"No metadata accessor for {resource.GetType().Name}."),
     };
 }

@@ -14,6 +14,7 @@ public sealed class RenderedOverlay
         ["postgresql.cnpg.io/v1/Cluster"] = typeof(CnpgCluster),
         ["postgresql.cnpg.io/v1/ScheduledBackup"] = typeof(CnpgScheduledBackup),
         ["monitoring.coreos.com/v1/PodMonitor"] = typeof(PodMonitor),
+        ["monitoring.coreos.com/v1/PrometheusRule"] = typeof(PrometheusRule),
     };
 
     private static readonly ConcurrentDictionary<string, Lazy<RenderedOverlay>> s_cache = new();
