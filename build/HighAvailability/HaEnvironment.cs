@@ -91,7 +91,7 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
         if (containers.Count > 0)
         {
             // compose.yaml insists on its variables even to remove things; none is used.
-            var state = HaState.Load(store) ?? new HaState(new HaPorts(1, 1, 1, 1), 1, "unused");
+            var state = HaState.Load(store) ?? new HaState(new HaPorts(1, 1, 1, 1, [1, 1, 1]), 1, "unused");
             var project = Project(store, state, "unused", new HaSecrets("unused", "unused", "unused"));
             await project.RunAsync(["down", "--remove-orphans", .. volumes ? new[] { "--volumes" } : []]);
         }

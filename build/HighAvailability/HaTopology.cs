@@ -42,14 +42,21 @@ internal static class HaTopology
 }
 
 /// <summary>The published ports of one ha environment, all on 127.0.0.1.</summary>
-/// <param name="Admin">HAProxy's stats page; Patroni's REST APIs are on the next three ports.</param>
-internal sealed record HaPorts(int Api, int Write, int Read, int Admin)
+/// <param name="Patroni">The REST APIs of patroni1, patroni2, patroni3.</param>
+internal sealed record HaPorts(int Api, int Write, int Read, int Stats, IReadOnlyList<int> Patroni)
 {
-    public int Stats => Admin;
+    public IEnumerable<int> All => [Api, Write, Read, Stats, .. Patroni];
 
-    public IReadOnlyList<int> Patroni => [Admin + 1, Admin + 2, Admin + 3];
-
-    public IEnumerable<int> All => [Api, Write, Read, Admin, .. Patroni];
+    /// <summary>The ports that running containers publish (an environment started by hand has no ha.json).</summary>
+    public static HaPorts? Of(IReadOnlyList<ComposeContainer> containers)
+    {
+        var haproxy = containers.FirstOrDefault(c => c.Service == HaTopology.HaproxyService);
+        var patroni = HaTopology.PatroniServices.Select(s => containers.FirstOrDefault(c => c.Service == s)?.HostPortFor(HaTopology.PatroniApiPort)).ToList();
+        if (haproxy?.HostPortFor(HaTopology.ApiFrontPort) is not { } api || haproxy.HostPortFor(HaTopology.WritePort) is not { } write
+            || haproxy.HostPortFor(HaTopology.ReadPort) is not { } read || haproxy.HostPortFor(HaTopology.StatsPort) is not { } stats)
+            return null;
+        return new HaPorts(api, write, read, stats, patroni.OfType<int>().ToList());
+    }
 }
 
 /// <summary>
@@ -129,6 +136,17 @@ internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage)
 
     public static void Delete(EnvironmentStore store) => System.IO.File.Delete(File(store));
 
+    /// <summary>Names of the environments whose last Up was of the ha topology, sorted.</summary>
+    public static IReadOnlyList<string> Names(AbsolutePath temporaryDirectory) =>
+        temporaryDirectory.DirectoryExists
+            ? System.IO.Directory.EnumerateDirectories(temporaryDirectory)
+                .Where(d => System.IO.File.Exists(Path.Combine(d, FileName)))
+                .Select(d => Path.GetFileName(d))
+                .Where(EnvironmentNames.IsValid)
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+
     /// <summary>The variables deploy/ha/compose.yaml reads (values never on a command line).</summary>
     public IReadOnlyDictionary<string, string?> Variables(string ownerPassword, HaSecrets secrets) => new Dictionary<string, string?>
     {
@@ -144,9 +162,9 @@ internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage)
         ["RATES_DB_PORT"] = Text(Ports.Write),
         ["RATES_DB_READ_PORT"] = Text(Ports.Read),
         ["RATES_HAPROXY_STATS_PORT"] = Text(Ports.Stats),
-        ["RATES_PATRONI1_PORT"] = Text(Ports.Patroni[0]),
-        ["RATES_PATRONI2_PORT"] = Text(Ports.Patroni[1]),
-        ["RATES_PATRONI3_PORT"] = Text(Ports.Patroni[2]),
+        ["RATES_PATRONI1_PORT"] = Text(Ports.Patroni.ElementAtOrDefault(0)),
+        ["RATES_PATRONI2_PORT"] = Text(Ports.Patroni.ElementAtOrDefault(1)),
+        ["RATES_PATRONI3_PORT"] = Text(Ports.Patroni.ElementAtOrDefault(2)),
     };
 
     private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
