@@ -1,4 +1,5 @@
 using Rates.Api;
+using Rates.Api.Auth;
 using Rates.Api.Batches;
 using Rates.Api.Database;
 using Rates.Api.Errors;
@@ -19,6 +20,7 @@ builder.Services.AddApiErrorHandling();
 builder.Services.AddRatesDatabase();
 builder.Services.AddRates();
 builder.Services.AddHealth();
+builder.Services.AddApiKeys();
 builder.Services.AddBatches();
 builder.Services.AddMetricsExport();
 
@@ -27,6 +29,7 @@ var app = builder.Build();
 app.UseRouting();
 app.UseRequestMetrics(); // outside the error handling, so a 503 or 500 is counted with its real status code
 app.UseApiErrorHandling();
+app.UseMetricsPort();
 
 app.MapRoot();
 app.MapRates();

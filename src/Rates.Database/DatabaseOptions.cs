@@ -30,6 +30,14 @@ public sealed class DatabaseOptions
     /// <summary>How long opening a connection may take before the request is answered 503.</summary>
     public int ConnectTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// The most connections the service's pool for reads opens (uploads have their own, Batches:MaxConcurrent).
+    /// Both together must fit in what the server grants the role; the service checks at start-up.
+    /// </summary>
+    public int MaxPoolSize { get; set; } = 50;
+
+    public const int MaxMaxPoolSize = 10_000;
+
     /// <summary>Shown in pg_stat_activity, so a DBA can tell the service's sessions apart.</summary>
     public string ApplicationName { get; set; } = "rates";
 
@@ -87,6 +95,11 @@ public sealed class DatabaseOptions
         if (ConnectTimeoutSeconds is < 1 or > MaxConnectTimeoutSeconds)
         {
             errors.Add($"{SectionName}:ConnectTimeoutSeconds must be between 1 and {MaxConnectTimeoutSeconds} (was {ConnectTimeoutSeconds}).");
+        }
+
+        if (MaxPoolSize is < 1 or > MaxMaxPoolSize)
+        {
+            errors.Add($"{SectionName}:MaxPoolSize must be between 1 and {MaxMaxPoolSize} (was {MaxPoolSize}).");
         }
 
         if (string.IsNullOrWhiteSpace(ApplicationName))

@@ -33,6 +33,10 @@ internal static class MigratorCommand
         Database settings (environment variables, or arguments such as --Database:Host=db):
           ConnectionStrings__Rates      a full Npgsql connection string; wins over the settings below
           Database__Host, Database__Port (5432), Database__Name, Database__Username, Database__Password
+                                        the role that owns the tables and runs the migrations
+          ServiceRole__Username, ServiceRole__Password
+                                        optional: the login role the service connects as, created (or its
+                                        password set) after the migrations, with only the service's privileges
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -138,18 +142,29 @@ internal static class MigratorCommand
             return UsageError;
         }
 
+        var serviceRole = configuration.GetSection("ServiceRole");
+        var (serviceUser, servicePassword) = (serviceRole["Username"], serviceRole["Password"]);
+        if (string.IsNullOrWhiteSpace(serviceUser) != string.IsNullOrEmpty(servicePassword))
+        {
+            error.WriteLine("ServiceRole__Username and ServiceRole__Password go together: set both, or neither.");
+            return UsageError;
+        }
+
         var connectionString = options.BuildConnectionString(configuredConnectionString);
         output.WriteLine($"Database: {options.Describe(configuredConnectionString)}");
 
         try
         {
-            if (command == "migrate")
+            var result = command == "migrate"
+                ? Migrate(connectionString, output)
+                : await SeedAsync(connectionString, file, force, output, error, cancellationToken);
+            if (result == Success && !string.IsNullOrWhiteSpace(serviceUser))
             {
-                output.WriteLine(DatabaseMigrator.Apply(connectionString, output.WriteLine).ToString());
-                return Success;
+                await ServiceRole.EnsureAsync(connectionString, serviceUser, servicePassword!, cancellationToken);
+                output.WriteLine($"Service role {serviceUser}: may read and insert, nothing more ({ServiceRole.GroupRole}).");
             }
 
-            return await SeedAsync(connectionString, file, force, output, error, cancellationToken);
+            return result;
         }
         catch (Exception ex) when (ex is DatabaseMigrationException or SqlScriptException or NpgsqlException or IOException)
         {
@@ -161,6 +176,12 @@ internal static class MigratorCommand
             error.WriteLine("Cancelled; the load in progress was rolled back.");
             return Failure;
         }
+    }
+
+    private static int Migrate(string connectionString, TextWriter output)
+    {
+        output.WriteLine(DatabaseMigrator.Apply(connectionString, output.WriteLine).ToString());
+        return Success;
     }
 
     private static async Task<int> SeedAsync(string connectionString, string? file, bool force, TextWriter output, TextWriter error, CancellationToken cancellationToken)

@@ -52,6 +52,12 @@ public sealed class ConfigurationTests(PostgresFixture postgres)
     [InlineData("Service:ListenAddress", "not-an-address", "Service:ListenAddress must be an IP address")]
     [InlineData("Rates:MaxRangeDays", "0", "Rates:MaxRangeDays must be between 1 and 1000000")]
     [InlineData("Shutdown:DrainTimeoutSeconds", "0", "Shutdown:DrainTimeoutSeconds must be between 1 and 3600")]
+    [InlineData("Shutdown:PreStopSeconds", "-1", "Shutdown:PreStopSeconds must be between 0 and 300")]
+    [InlineData("Database:MaxPoolSize", "0", "Database:MaxPoolSize must be between 1 and 10000")]
+    [InlineData("Batches:MaxConcurrent", "0", "Batches:MaxConcurrent must be between 1 and 1000")]
+    [InlineData("Batches:MaxCompressionRatio", "1", "Batches:MaxCompressionRatio must be between 2 and 1000000")]
+    [InlineData("Metrics:Port", "70000", "Metrics:Port must be between 0 and 65535")]
+    [InlineData("Auth:ApiKeys:ci", "not-a-hash", "Auth:ApiKeys:ci must be the SHA-256 of the key as 64 hex digits")]
     [InlineData("ConnectionStrings:Rates", "Host=127.0.0.1;NoSuchKeyword=1", "ConnectionStrings:Rates is not a valid PostgreSQL connection string")]
     public async Task An_invalid_setting_stops_the_service_naming_the_key(string key, string value, string message)
     {

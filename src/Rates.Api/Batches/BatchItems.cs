@@ -33,7 +33,7 @@ internal static class InvalidReasons
 
     /// <summary>The rules behind the reasons, for the 422 answer's detail.</summary>
     public const string Rules =
-        "Each item needs orig_code and dest_code (codes of known ports), day (a calendar date written YYYY-MM-DD) " +
+        "Each item needs orig_code and dest_code (codes of known ports), day (a calendar date written YYYY-MM-DD, from 1900-01-01 to 2999-12-31) " +
         "and price (a positive integer of at most 2147483647).";
 }
 

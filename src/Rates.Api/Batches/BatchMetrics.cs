@@ -16,6 +16,8 @@ internal static class RejectReasons
     public const string Conflict = "conflict";
     public const string DatabaseUnavailable = "database_unavailable";
     public const string Aborted = "aborted";
+    public const string Busy = "busy";
+    public const string ShuttingDown = "shutting_down";
 }
 
 /// <summary>
@@ -79,7 +81,8 @@ internal sealed class BatchUpload : IDisposable
         BatchMetrics.InFlight.Inc();
     }
 
-    private TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+    /// <summary>Time since the upload began.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
 
     public Created<BatchReceipt> Committed(BatchRecord batch)
     {

@@ -8,21 +8,27 @@ namespace Rates.Api.Batches;
 /// <summary>A committed batch: a row of public.batches.</summary>
 internal sealed record BatchRecord(string BatchId, string ContentSha256, int Items, DateTime ReceivedAt, DateTime CommittedAt);
 
+/// <summary>The batch row an upload writes first: who sent what, and how long ago the upload began.</summary>
+internal sealed record BatchClaim(string BatchId, string ContentSha256, int Items, string? KeyId, TimeSpan Elapsed);
+
 /// <summary>Unknown port codes found by the database: the first problems in batch order, and how many items they make invalid.</summary>
 internal sealed record UnknownPorts(IReadOnlyList<InvalidBatchItem> Sample, int NewlyInvalidItems);
 
 /// <summary>
-/// The SQL of batch ingestion. Items are staged by binary COPY into a temporary table that lives only as long
-/// as the transaction; validation against ports is one set-based query; the commit is one INSERT ... SELECT
-/// plus the batches row, in the same transaction.
+/// The SQL of batch ingestion, in the order it runs in one transaction: the batch row is claimed first, then
+/// the items (already read and parsed into a spool) are staged by binary COPY into a temporary table that
+/// lives only as long as the transaction, checked against ports with one set-based query, and inserted into
+/// prices with one INSERT ... SELECT.
 /// </summary>
 /// <remarks>
-/// Locking: the staging table is private to the session; the validation and the insert's check of ports (a
-/// statement trigger, db/migrations/0006) take FOR KEY SHARE on the ports the batch names, which never conflicts
-/// with another batch's KEY SHARE (only with deleting a port or changing its code); INSERT into prices locks only
-/// its new rows. So batches with different ids never wait for each other, and readers of prices never
-/// wait at all (MVCC): they see a batch's rows once it commits, all at once. Two uploads of the same id meet
-/// only at the batches primary key: the second INSERT waits for the first transaction and then finds the row.
+/// Locking: two uploads of the same id meet at the batches primary key right at the start: the second one's
+/// claim waits for the first transaction, then finds the committed row (and compares content) or, after a
+/// rollback, takes the id itself; it never stages its items in vain. Batches with different ids never wait
+/// for each other: the staging table is private to the session, the insert's check of ports (a statement
+/// trigger, db/migrations/0006, run as the table owner: 0008) takes FOR KEY SHARE on the ports named (which
+/// never conflicts with another batch's) and INSERT locks only its new rows. Readers of prices never wait at
+/// all (MVCC): they see a batch's rows once it commits, all at once. The service's role needs only SELECT and
+/// INSERT on batches and prices and SELECT on ports.
 /// </remarks>
 internal static class BatchStore
 {
@@ -32,12 +38,16 @@ internal static class BatchStore
         WHERE id = @id
         """;
 
-    // The upload streams for as long as the client sends, so the statement timeout is lifted for it (a
-    // stalled client is ended by Kestrel's minimum data rate instead); it is set again before the
-    // validation and the insert.
+    // DO NOTHING answers "someone committed this id first" (after waiting for that transaction when it is
+    // still open); that row is then read and compared by hash. The upload began @elapsed seconds ago.
+    private const string ClaimSql = """
+        INSERT INTO public.batches (id, content_sha256, item_count, received_at, committed_at, key_id)
+        VALUES (@id, @sha256, @items, clock_timestamp() - make_interval(secs => @elapsed), clock_timestamp(), @key_id)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, content_sha256, item_count, received_at, committed_at
+        """;
+
     private const string CreateStagingSql = """
-        SELECT clock_timestamp();
-        SET LOCAL statement_timeout = 0;
         CREATE TEMPORARY TABLE batch_items (
             item integer NOT NULL,
             line bigint,
@@ -46,24 +56,23 @@ internal static class BatchStore
             day date,
             price integer,
             valid boolean NOT NULL
-        ) ON COMMIT DROP;
+        ) ON COMMIT DROP
         """;
 
     private const string CopySql =
         "COPY pg_temp.batch_items (item, line, orig_code, dest_code, day, price, valid) FROM STDIN (FORMAT BINARY)";
 
     // Every code that names no port, as (item, field) problems in batch order, and the number of items that
-    // only these problems make invalid (the others are counted already). The ports the batch names are locked
-    // FOR KEY SHARE here (as the insert's check of ports will), so none can be deleted between this check and
-    // the commit: the insert cannot fail on a missing port. (Written as a filter on ports, the planner
-    // estimates "known" from the ports table and hash-joins the staged rows against it; the staging table has
-    // no statistics.)
+    // only these problems make invalid (the others are counted already). It takes no lock (FOR KEY SHARE needs
+    // UPDATE on ports, which the service's role has not): a port deleted between this check and the insert makes
+    // the insert's check of ports fail (23503), and the ingestor then runs this check again. (Written as a filter
+    // on ports, the planner estimates "known" from the ports table and hash-joins the staged rows against it; the
+    // staging table has no statistics.)
     private const string UnknownPortsSql = """
         WITH known AS (
             SELECT p.code
             FROM public.ports p
             WHERE p.code IN (SELECT orig_code FROM pg_temp.batch_items) OR p.code IN (SELECT dest_code FROM pg_temp.batch_items)
-            FOR KEY SHARE OF p
         ), unknown AS (
             SELECT s.item, s.line, s.valid,
                    CASE WHEN s.orig_code IS NOT NULL AND o.code IS NULL THEN s.orig_code END AS orig_code,
@@ -90,14 +99,6 @@ internal static class BatchStore
         FROM pg_temp.batch_items
         """;
 
-    // DO NOTHING answers "someone committed this id first"; that row is then read and compared by hash.
-    private const string InsertBatchSql = """
-        INSERT INTO public.batches (id, content_sha256, item_count, received_at, committed_at)
-        VALUES (@id, @sha256, @items, @received_at, clock_timestamp())
-        ON CONFLICT (id) DO NOTHING
-        RETURNING id, content_sha256, item_count, received_at, committed_at
-        """;
-
     public static Task<BatchRecord?> FindAsync(NpgsqlDataSource dataSource, string batchId, CancellationToken cancellationToken) =>
         dataSource.ReadAsync(
             async (connection, ct) =>
@@ -109,11 +110,42 @@ internal static class BatchStore
             },
             cancellationToken);
 
-    /// <summary>Creates the staging table in the open transaction; returns the database's clock as the batch's receipt time.</summary>
-    public static async Task<DateTime> CreateStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>The committed batch of this id, read in the open transaction (after a claim found it taken).</summary>
+    public static async Task<BatchRecord?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string batchId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(FindSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = batchId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    /// <summary>
+    /// Sets the transaction's statement timeout, then writes the batch row. Null when the id is committed
+    /// already (the caller rolls back and compares with that batch).
+    /// </summary>
+    public static async Task<BatchRecord?> ClaimAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        BatchClaim claim,
+        int timeoutSeconds,
+        CancellationToken cancellationToken)
+    {
+        await SetStatementTimeoutAsync(connection, transaction, timeoutSeconds, cancellationToken);
+        await using var command = new NpgsqlCommand(ClaimSql, connection, transaction) { CommandTimeout = ClientTimeout(timeoutSeconds) };
+        command.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = claim.BatchId });
+        command.Parameters.Add(new NpgsqlParameter<string>("sha256", NpgsqlDbType.Text) { TypedValue = claim.ContentSha256 });
+        command.Parameters.Add(new NpgsqlParameter<int>("items", NpgsqlDbType.Integer) { TypedValue = claim.Items });
+        command.Parameters.Add(new NpgsqlParameter<double>("elapsed", NpgsqlDbType.Double) { TypedValue = claim.Elapsed.TotalSeconds });
+        command.Parameters.Add(new NpgsqlParameter("key_id", NpgsqlDbType.Text) { Value = (object?)claim.KeyId ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    /// <summary>Creates the staging table in the open transaction.</summary>
+    public static async Task CreateStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(CreateStagingSql, connection, transaction);
-        return (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static Task<NpgsqlBinaryImporter> BeginCopyAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
@@ -161,7 +193,6 @@ internal static class BatchStore
         int timeoutSeconds,
         CancellationToken cancellationToken)
     {
-        await SetStatementTimeoutAsync(connection, transaction, timeoutSeconds, cancellationToken);
         await using var command = new NpgsqlCommand(UnknownPortsSql, connection, transaction) { CommandTimeout = ClientTimeout(timeoutSeconds) };
         command.Parameters.Add(new NpgsqlParameter<int>("limit", NpgsqlDbType.Integer) { TypedValue = BatchProblems.SampleSize });
         var sample = new List<InvalidBatchItem>();
@@ -181,33 +212,13 @@ internal static class BatchStore
         return new UnknownPorts(sample, newlyInvalid);
     }
 
-    /// <summary>
-    /// Inserts the staged items into prices and records the batch. Null when the id was committed by another
-    /// upload meanwhile (the caller rolls back and compares with that batch).
-    /// </summary>
-    public static async Task<BatchRecord?> InsertAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        string batchId,
-        string contentSha256,
-        int items,
-        DateTime receivedAt,
-        int timeoutSeconds,
-        CancellationToken cancellationToken)
+    /// <summary>Inserts the staged items into prices, each row naming its batch.</summary>
+    /// <exception cref="PostgresException">23503 (foreign key violation) when a port was deleted since the check.</exception>
+    public static async Task InsertPricesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string batchId, int timeoutSeconds, CancellationToken cancellationToken)
     {
-        await using (var prices = new NpgsqlCommand(InsertPricesSql, connection, transaction) { CommandTimeout = ClientTimeout(timeoutSeconds) })
-        {
-            prices.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = batchId });
-            await prices.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var batch = new NpgsqlCommand(InsertBatchSql, connection, transaction) { CommandTimeout = ClientTimeout(timeoutSeconds) };
-        batch.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = batchId });
-        batch.Parameters.Add(new NpgsqlParameter<string>("sha256", NpgsqlDbType.Text) { TypedValue = contentSha256 });
-        batch.Parameters.Add(new NpgsqlParameter<int>("items", NpgsqlDbType.Integer) { TypedValue = items });
-        batch.Parameters.Add(new NpgsqlParameter<DateTime>("received_at", NpgsqlDbType.TimestampTz) { TypedValue = receivedAt });
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+        await using var prices = new NpgsqlCommand(InsertPricesSql, connection, transaction) { CommandTimeout = ClientTimeout(timeoutSeconds) };
+        prices.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlDbType.Text) { TypedValue = batchId });
+        await prices.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task SetStatementTimeoutAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int timeoutSeconds, CancellationToken cancellationToken)

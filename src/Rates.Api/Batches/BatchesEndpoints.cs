@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using Rates.Api.Auth;
 using Rates.Api.Database;
+using Rates.Api.Hosting;
 
 namespace Rates.Api.Batches;
 
@@ -19,6 +22,8 @@ public static partial class BatchesEndpoints
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<BatchIngestor>();
+        services.AddSingleton<BatchBulkhead>();
+        BatchDataSource.Add(services);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, BatchesJsonContext.Default));
         return services;
     }
@@ -27,6 +32,7 @@ public static partial class BatchesEndpoints
     {
         endpoints.MapPut("/batches/{batchId}", PutAsync)
             .WithName("PutBatch")
+            .RequireApiKey()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -44,14 +50,17 @@ public static partial class BatchesEndpoints
     internal static bool IsValidId(string? batchId) => batchId is not null && IdPattern().IsMatch(batchId);
 
     /// <remarks>
-    /// The body is read by the ingestor, not bound by the framework: it streams through the parser into the
-    /// database. Every way an upload ends is counted in the batch metrics; a database failure is rethrown so
+    /// The body is read by the ingestor, not bound by the framework: it streams through the parser into a
+    /// spool, then into the database. At most Batches:MaxConcurrent uploads run at once; one more is answered
+    /// 503 at once. Every way an upload ends is counted in the batch metrics; a database failure is rethrown so
     /// the service-wide handler answers 503 as for every other endpoint.
     /// </remarks>
     private static async Task<Results<Created<BatchReceipt>, Ok<BatchReceipt>, ProblemHttpResult>> PutAsync(
         string batchId,
         HttpContext context,
         BatchIngestor ingestor,
+        BatchBulkhead bulkhead,
+        Drain drain,
         IOptions<BatchesOptions> options,
         ILogger<BatchIngestor> logger)
     {
@@ -76,17 +85,42 @@ public static partial class BatchesEndpoints
             return upload.Refused(RejectReasons.UnsupportedMediaType, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content encoding", encodingError!, batchId));
         }
 
-        // Kestrel's default body limit (30 MB) would cut big batches off; this endpoint has its own.
         var settings = options.Value;
+        using var slot = bulkhead.TryEnter();
+        if (slot is null)
+        {
+            context.Response.Headers.RetryAfter = BatchBulkhead.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return upload.Refused(RejectReasons.Busy, Problem(
+                StatusCodes.Status503ServiceUnavailable,
+                "Too many uploads",
+                string.Create(CultureInfo.InvariantCulture, $"{settings.MaxConcurrent} batch uploads are in progress (Batches:MaxConcurrent). Nothing was written; send the batch again after {BatchBulkhead.RetryAfterSeconds} seconds."),
+                batchId));
+        }
+
+        // Kestrel's default body limit (30 MB) would cut big batches off; this endpoint has its own.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
         {
             bodyLimit.MaxRequestBodySize = settings.MaxBodyBytes;
         }
 
+        // An upload still running when the drain ends is cut off in time to answer it.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drain.UploadDeadline);
+        var batch = new BatchRequest(batchId, format, gzip, ApiKeys.KeyIdOf(context), () => upload.Elapsed);
         BatchOutcome outcome;
         try
         {
-            outcome = await ingestor.IngestAsync(batchId, format, gzip, request.Body, context.RequestAborted);
+            outcome = await ingestor.IngestAsync(batch, request.Body, cancellation.Token);
+        }
+        catch (Exception ex) when (drain.UploadDeadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested
+                                   && ex is OperationCanceledException or NpgsqlException)
+        {
+            context.Response.Headers.RetryAfter = Drain.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.Connection = "close";
+            return upload.Refused(RejectReasons.ShuttingDown, Problem(
+                StatusCodes.Status503ServiceUnavailable,
+                "Service shutting down",
+                "The service is shutting down and could not finish this upload in time. Nothing was written; send the batch again.",
+                batchId));
         }
         catch (BatchFormatException ex)
         {
@@ -126,14 +160,14 @@ public static partial class BatchesEndpoints
         };
     }
 
-    private static async Task<Results<Ok<BatchStatus>, ProblemHttpResult>> GetAsync(string batchId, BatchIngestor ingestor, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BatchStatus>, ProblemHttpResult>> GetAsync(string batchId, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (!IsValidId(batchId))
         {
             return InvalidId(batchId);
         }
 
-        var batch = await ingestor.FindAsync(batchId, cancellationToken);
+        var batch = await BatchStore.FindAsync(dataSource, batchId, cancellationToken);
         if (batch is null)
         {
             return Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{batchId}' has been committed.", batchId);

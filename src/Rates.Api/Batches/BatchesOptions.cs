@@ -22,8 +22,30 @@ public sealed class BatchesOptions
     /// <summary>
     /// Time allowed for the database work after the upload (validation and the insert into prices), which grows
     /// with the batch; the service-wide Database:StatementTimeoutSeconds is meant for small queries. The upload
-    /// itself has no statement timeout: Kestrel's minimum request body data rate ends a stalled client.
+    /// is read into a spool before the database work starts, so no connection waits for a client.
     /// </summary>
     [Range(1, 3600, ErrorMessage = "Batches:StatementTimeoutSeconds must be between 1 and 3600.")]
     public int StatementTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Uploads processed at once. One more is answered 503 with Retry-After at once, so uploads can never take
+    /// what reads need: they have their own pool of this many database connections, apart from the pool of
+    /// <c>GET /rates</c> (Database:MaxPoolSize).
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Batches:MaxConcurrent must be between 1 and 1000.")]
+    public int MaxConcurrent { get; set; } = 4;
+
+    /// <summary>
+    /// A gzip body may inflate at most this many times (after its first MiB): real batches compress 5 to 30
+    /// times; a body of padding (a "gzip bomb") is refused with 413 as soon as it crosses the ratio.
+    /// </summary>
+    [Range(2, 1_000_000, ErrorMessage = "Batches:MaxCompressionRatio must be between 2 and 1000000.")]
+    public int MaxCompressionRatio { get; set; } = 200;
+
+    /// <summary>
+    /// An upload's parsed items are kept in memory up to this many bytes (about 40 an item), then in a temporary
+    /// file, until the database takes them.
+    /// </summary>
+    [Range(typeof(long), "0", "1073741824", ErrorMessage = "Batches:SpoolMemoryBytes must be between 0 and 1073741824 (1 GiB).")]
+    public long SpoolMemoryBytes { get; set; } = 1024 * 1024;
 }

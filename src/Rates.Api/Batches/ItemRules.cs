@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using Rates.Api.Calendar;
 
 namespace Rates.Api.Batches;
 
@@ -48,7 +49,8 @@ internal static class ItemRules
 
     /// <summary>
     /// A strict ISO 8601 calendar date, exactly <c>YYYY-MM-DD</c> (unlike /rates, which accepts the original's
-    /// one-digit months and days, batches are machine-written and must be unambiguous).
+    /// one-digit months and days, batches are machine-written and must be unambiguous), in the range of
+    /// <see cref="CalendarDays"/>.
     /// </summary>
     public static bool TryParseDay(ReadOnlySpan<byte> text, out DateOnly day)
     {
@@ -63,13 +65,7 @@ internal static class ItemRules
             return false;
         }
 
-        if (year < 1 || month is < 1 or > 12 || dayOfMonth < 1 || dayOfMonth > DateTime.DaysInMonth(year, month))
-        {
-            return false;
-        }
-
-        day = new DateOnly(year, month, dayOfMonth);
-        return true;
+        return CalendarDays.TryCreate(year, month, dayOfMonth, out day);
     }
 
     /// <summary>

@@ -9,8 +9,9 @@ public static class DatabaseServiceCollectionExtensions
 {
     /// <summary>
     /// Database settings (section <c>Database</c>, or <c>ConnectionStrings:Rates</c>), validated at start-up,
-    /// and the service's one pooled <see cref="NpgsqlDataSource"/>. Requests borrow a connection from the pool
-    /// for one query and give it back; nothing is held between requests.
+    /// and the service's pooled <see cref="NpgsqlDataSource"/> for reads. Requests borrow a connection from the
+    /// pool for one query and give it back; nothing is held between requests. At start-up the pools together
+    /// are checked against what the server grants (<see cref="ConnectionCapacityCheck"/>).
     /// </summary>
     public static IServiceCollection AddRatesDatabase(this IServiceCollection services)
     {
@@ -19,25 +20,11 @@ public static class DatabaseServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
 
-        services.AddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString(DatabaseOptions.ConnectionStringName);
-            var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
-
-            var builder = new NpgsqlDataSourceBuilder(options.BuildConnectionString(connectionString)) { Name = options.ApplicationName };
-            var settings = builder.ConnectionStringBuilder;
-            // The server cancels a statement at the timeout (and says so); the client waits a little longer so
-            // that a dead server or network still ends the wait.
-            var statementTimeout = string.Create(CultureInfo.InvariantCulture, $"-c statement_timeout={options.StatementTimeoutSeconds * 1000}");
-            settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? statementTimeout : $"{settings.Options} {statementTimeout}";
-            settings.CommandTimeout = options.StatementTimeoutSeconds + 5;
-            builder.UseLoggerFactory(loggerFactory);
-
-            loggerFactory.CreateLogger("Rates.Api.Database")
-                .LogInformation("Using database {Database}", options.Describe(connectionString));
-            return builder.Build();
-        });
+        services.AddSingleton(provider => RatesDataSources.Create(
+            provider, purpose: null, provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize));
+        services.AddSingleton(provider => new ConnectionDemand(
+            "Database:MaxPoolSize", provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize));
+        services.AddHostedService<ConnectionCapacityCheck>();
         // Creates the data source at start-up, so the log says at once which database the service uses.
         services.AddHostedService<DataSourceStartup>();
 
@@ -62,5 +49,33 @@ public static class DatabaseServiceCollectionExtensions
             var errors = options.Validate(configuration.GetConnectionString(DatabaseOptions.ConnectionStringName));
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
+    }
+}
+
+/// <summary>The service's data sources: the same database settings, each its own pool.</summary>
+internal static class RatesDataSources
+{
+    /// <param name="purpose">Null for the main pool; otherwise a name for the pool's metrics (e.g. "batches").</param>
+    public static NpgsqlDataSource Create(IServiceProvider provider, string? purpose, int maxPoolSize)
+    {
+        var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString(DatabaseOptions.ConnectionStringName);
+        var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
+
+        var name = purpose is null ? options.ApplicationName : $"{options.ApplicationName}-{purpose}";
+        var builder = new NpgsqlDataSourceBuilder(options.BuildConnectionString(connectionString)) { Name = name };
+        var settings = builder.ConnectionStringBuilder;
+        // The server cancels a statement at the timeout (and says so); the client waits a little longer so
+        // that a dead server or network still ends the wait.
+        var statementTimeout = string.Create(CultureInfo.InvariantCulture, $"-c statement_timeout={options.StatementTimeoutSeconds * 1000}");
+        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? statementTimeout : $"{settings.Options} {statementTimeout}";
+        settings.CommandTimeout = options.StatementTimeoutSeconds + 5;
+        settings.MaxPoolSize = maxPoolSize;
+        settings.MinPoolSize = Math.Min(settings.MinPoolSize, maxPoolSize);
+        builder.UseLoggerFactory(loggerFactory);
+
+        loggerFactory.CreateLogger("Rates.Api.Database")
+            .LogInformation("Using database {Database} ({Pool} pool: at most {MaxPoolSize} connections)", options.Describe(connectionString), purpose ?? "main", maxPoolSize);
+        return builder.Build();
     }
 }

@@ -14,6 +14,7 @@ public static class ErrorHandlingExtensions
     public static IServiceCollection AddApiErrorHandling(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddSingleton(provider => new RepeatedWarnings(TimeProvider.System));
         services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         return services;
     }
@@ -30,6 +31,7 @@ public static class ErrorHandlingExtensions
 internal sealed class DatabaseUnavailableExceptionHandler(
     IProblemDetailsService problemDetails,
     NpgsqlDataSource dataSource,
+    RepeatedWarnings repeated,
     ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
 {
     /// <summary>Clients may try again after this many seconds.</summary>
@@ -47,7 +49,16 @@ internal sealed class DatabaseUnavailableExceptionHandler(
         dataSource.ForgetStaleConnections(exception);
 
         // The exception's message says what went wrong (refused, timed out, ...) and never holds the password.
-        logger.LogWarning("Database unavailable for {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+        // During an outage every request fails the same way: one line per reason and interval, with a count.
+        if (repeated.ShouldLog(exception.Message, out var omitted))
+        {
+            logger.LogWarning(
+                "Database unavailable for {Method} {Path}: {Reason} ({Omitted} more such failures not logged since the last one)",
+                httpContext.Request.Method,
+                httpContext.Request.Path,
+                exception.Message,
+                omitted);
+        }
 
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Rates.Api.Database;
 using Rates.Api.Errors;
+using Rates.Api.Hosting;
 using Rates.Database;
 
 namespace Rates.Api.Health;
@@ -31,8 +32,8 @@ public static class HealthEndpoints
 
     /// <summary>
     /// <c>/health/live</c>: the process answers (no database access, so an orchestrator never restarts the
-    /// service for a database outage). <c>/health/ready</c>: the database is reachable and its schema is
-    /// migrated; otherwise 503 problem+json.
+    /// service for a database outage). <c>/health/ready</c>: the service is not shutting down, the database is
+    /// reachable and its schema is migrated; otherwise 503 problem+json.
     /// </summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
@@ -76,11 +77,18 @@ public static class HealthEndpoints
     }
 }
 
-/// <summary>The database answers and every migration this build knows has been applied.</summary>
-internal sealed class DatabaseReadyCheck(NpgsqlDataSource dataSource) : IHealthCheck
+/// <summary>
+/// The service is not stopping, the database answers and every migration this build knows has been applied.
+/// </summary>
+internal sealed class DatabaseReadyCheck(NpgsqlDataSource dataSource, Drain drain, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
+        if (drain.IsStopping || lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("The service is shutting down.");
+        }
+
         try
         {
             var pending = await dataSource.ReadAsync((connection, ct) => DatabaseMigrator.PendingScriptsAsync(connection, ct), cancellationToken);

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Microsoft.Extensions.Options;
+using Rates.Api.Metrics;
 
 namespace Rates.Api.Hosting;
 
@@ -24,7 +25,7 @@ public sealed class ServiceOptions
 public static class ServiceEndpointExtensions
 {
     /// <summary>
-    /// Listens on Service:ListenAddress:Service:Port. An explicit Kestrel endpoint replaces ASPNETCORE_URLS and
+    /// Listens on Service:ListenAddress:Service:Port (and Metrics:Port, when set). An explicit Kestrel endpoint replaces ASPNETCORE_URLS and
     /// ASPNETCORE_HTTP_PORTS (the official aspnet image sets the latter to 8080), so one setting decides the port.
     /// </summary>
     public static WebApplicationBuilder AddServiceEndpoint(this WebApplicationBuilder builder)
@@ -38,16 +39,31 @@ public static class ServiceEndpointExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var service = kestrel.ApplicationServices.GetRequiredService<IOptions<ServiceOptions>>().Value;
-            if (string.Equals(service.ListenAddress, "localhost", StringComparison.OrdinalIgnoreCase))
+            Listen(kestrel, service.ListenAddress, service.Port);
+            var metricsPort = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Port;
+            if (metricsPort > 0)
             {
-                kestrel.ListenLocalhost(service.Port);
-            }
-            else
-            {
-                kestrel.Listen(IPAddress.Parse(service.ListenAddress), service.Port);
+                if (metricsPort == service.Port)
+                {
+                    throw new OptionsValidationException(MetricsOptions.SectionName, typeof(MetricsOptions), [$"Metrics:Port ({metricsPort}) must differ from Service:Port, or be 0 to serve /metrics on the service's port."]);
+                }
+
+                Listen(kestrel, service.ListenAddress, metricsPort);
             }
         });
 
         return builder;
+    }
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string address, int port)
+    {
+        if (string.Equals(address, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenLocalhost(port);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(address), port);
+        }
     }
 }

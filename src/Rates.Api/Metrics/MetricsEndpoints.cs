@@ -1,6 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace Rates.Api.Metrics;
+
+/// <summary>Configuration section <c>Metrics</c> (environment variable <c>Metrics__Port</c>).</summary>
+public sealed class MetricsOptions
+{
+    public const string SectionName = "Metrics";
+
+    /// <summary>
+    /// A separate management port for <c>/metrics</c>, on Service:ListenAddress; 0 (the default) serves it on
+    /// the service's port.
+    /// </summary>
+    [Range(0, 65535, ErrorMessage = "Metrics:Port must be between 0 and 65535 (0: /metrics on the service's port).")]
+    public int Port { get; set; }
+}
 
 public static class MetricsEndpoints
 {
@@ -11,6 +26,11 @@ public static class MetricsEndpoints
     /// </summary>
     public static IServiceCollection AddMetricsExport(this IServiceCollection services)
     {
+        services.AddOptions<MetricsOptions>()
+            .BindConfiguration(MetricsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         // The adapter is process-wide; reconfiguring it replaces (disposes) the running one, so do it once.
         if (Interlocked.Exchange(ref _meterAdapterConfigured, 1) == 0)
         {
@@ -65,5 +85,32 @@ public static class MetricsEndpoints
     {
         endpoints.MapMetrics("/metrics");
         return endpoints;
+    }
+
+    /// <summary>
+    /// With Metrics:Port set, <c>/metrics</c> is answered on that port only (404 on the service's port), and
+    /// that port answers nothing else: the management port can stay inside a private network while the
+    /// service's port is public. Decided by the port the connection came in on, never by the Host header.
+    /// </summary>
+    public static WebApplication UseMetricsPort(this WebApplication app)
+    {
+        var port = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Port;
+        if (port > 0)
+        {
+            app.Use((context, next) =>
+            {
+                var onMetricsPort = context.Connection.LocalPort == port;
+                var isMetrics = context.Request.Path.Equals("/metrics", StringComparison.OrdinalIgnoreCase);
+                if (onMetricsPort != isMetrics)
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+        }
+
+        return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Rates.Api.Calendar;
 
 namespace Rates.Api.Rates;
 
@@ -80,7 +81,8 @@ internal static partial class RatesQueryParser
 
     /// <summary>
     /// A four-digit year, a one- or two-digit month and day (the original accepted 2021-1-5), forming a real
-    /// calendar date. ASCII digits only; nothing before or after, not even a line break.
+    /// calendar date in the range of <see cref="CalendarDays"/>. ASCII digits only; nothing before or after,
+    /// not even a line break.
     /// </summary>
     internal static DateOnly? ParseDate(string? text)
     {
@@ -93,12 +95,7 @@ internal static partial class RatesQueryParser
         var year = int.Parse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture);
         var month = int.Parse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture);
         var day = int.Parse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture);
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
-        {
-            return null;
-        }
-
-        return new DateOnly(year, month, day);
+        return CalendarDays.TryCreate(year, month, day, out var date) ? date : null;
     }
 
     /// <summary>

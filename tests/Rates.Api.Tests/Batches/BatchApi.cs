@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Rates.Api.Tests.Infrastructure;
 
 namespace Rates.Api.Tests.Batches;
@@ -35,11 +36,31 @@ public sealed class BatchApi : IAsyncDisposable
     public static Task<BatchApi> SharedAsync(PostgresFixture postgres, string key, params (string Key, string? Value)[] settings) =>
         postgres.SharedAsync(key, () => StartAsync(postgres, key, kestrel: false, settings));
 
+    /// <summary>The API key every test client sends (its SHA-256 is configured as Auth:ApiKeys:tests).</summary>
+    public const string Key = "rk_tests_0123456789abcdefghijklmnopqrstuvwxyz";
+
+    public const string KeyId = "tests";
+
+    public static string HashOf(string key) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Uploads holding a slot of the service's bulkhead now: received and not yet answered.</summary>
+    public int UploadsInFlight => Factory.Services.GetRequiredService<global::Rates.Api.Batches.BatchBulkhead>().InUse;
+
     public static async Task<BatchApi> StartAsync(PostgresFixture postgres, string prefix, bool kestrel, params (string Key, string? Value)[] settings)
     {
         var connectionString = await BatchDatabase.CreateAsync(postgres, prefix.Replace('-', '_'));
+        return Start(connectionString, prefix, kestrel, settings);
+    }
+
+    /// <summary>The service on an existing database (e.g. connecting as another role).</summary>
+    public static BatchApi Start(string connectionString, string prefix, bool kestrel, params (string Key, string? Value)[] settings)
+    {
         var applicationName = $"rates-{prefix}-{Guid.NewGuid():N}"[..40];
-        var all = new List<(string Key, string? Value)> { ("Database:ApplicationName", applicationName) };
+        var all = new List<(string Key, string? Value)>
+        {
+            ("Database:ApplicationName", applicationName),
+            ($"Auth:ApiKeys:{KeyId}", HashOf(Key)),
+        };
         int? port = null;
         if (kestrel)
         {
@@ -67,6 +88,7 @@ public sealed class BatchApi : IAsyncDisposable
         }
 
         client.Timeout = TimeSpan.FromMinutes(2);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
         return new BatchApi(connectionString, applicationName, factory, client, port);
     }
 

@@ -7,7 +7,8 @@ namespace Rates.Api.Tests.Batches;
 
 /// <summary>
 /// All or nothing under failure: a client that hangs up mid-body, a database connection killed mid-batch,
-/// and readers of /rates during a batch that has not committed yet.
+/// and readers of /rates during a batch that has not committed yet. A batch is "mid-transaction" when a port
+/// it names is locked by the test: its INSERT INTO prices then waits on the foreign key check.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class BatchAtomicityTests(PostgresFixture postgres)
@@ -16,7 +17,7 @@ public sealed class BatchAtomicityTests(PostgresFixture postgres)
 
     private static string Body(DateOnly day) => Csv(Lane(Shanghai, Rotterdam, day, Items));
 
-    /// <summary>About half the body: the service has staged part of the batch when the head is through.</summary>
+    /// <summary>About half the body: the service is reading the upload when the head is through.</summary>
     private static int HalfOf(string body) => body.Length / 2;
 
     [Fact]
@@ -30,13 +31,14 @@ public sealed class BatchAtomicityTests(PostgresFixture postgres)
         var content = new GatedContent(body, HalfOf(body), "text/csv");
         var upload = api.Client.PutAsync("/batches/aborted", content);
         await content.HeadSent;
-        await WaitForAsync(() => CopyingSessionsAsync(api.ConnectionString, api.ApplicationName), n => n == 1, "the service is copying the batch");
+        await WaitForAsync(() => Task.FromResult((long)api.UploadsInFlight), n => n == 1, "the service is reading the batch");
 
         content.Abort();
         await Assert.ThrowsAnyAsync<Exception>(() => upload);
 
-        // The service rolled back and gave its connection back: nothing open, nothing written.
-        await WaitForAsync(() => BusySessionsAsync(api.ConnectionString, api.ApplicationName), n => n == 0, "the service's session is idle again");
+        // The service dropped the upload and its slot: nothing open, nothing written.
+        await WaitForAsync(() => Task.FromResult((long)api.UploadsInFlight), n => n == 0, "the upload's slot is free again");
+        Assert.Equal(0, await BusySessionsAsync(api.ConnectionString, api.ApplicationName));
         Assert.Equal(before, await PriceCountAsync(api.ConnectionString));
         Assert.Equal(0, await BatchCountAsync(api.ConnectionString, "aborted"));
         Assert.Contains(api.Factory.Logs, line => line.Contains("Batch aborted upload ended early, nothing written", StringComparison.Ordinal));
@@ -53,16 +55,16 @@ public sealed class BatchAtomicityTests(PostgresFixture postgres)
         var body = Body(new DateOnly(2034, 2, 1));
         var before = await PriceCountAsync(api.ConnectionString);
 
-        var content = new GatedContent(body, HalfOf(body), "text/csv");
-        var upload = api.Client.PutAsync("/batches/connection-lost", content);
-        await content.HeadSent;
-        await WaitForAsync(() => CopyingSessionsAsync(api.ConnectionString, api.ApplicationName), n => n == 1, "the service is copying the batch");
-
-        var killed = await TestData.ScalarAsync<long>(
-            api.ConnectionString,
-            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{api.ApplicationName}' AND query LIKE 'COPY pg_temp.batch_items%'");
-        Assert.Equal(1, killed);
-        content.SendTail();
+        Task<HttpResponseMessage> upload;
+        await using (await HoldPortAsync(api.ConnectionString, Rotterdam))
+        {
+            upload = api.Client.PutAsync("/batches/connection-lost", Content(body, "text/csv"));
+            await WaitForAsync(() => WaitingSessionsAsync(api.ConnectionString, api.ApplicationName, "INSERT INTO public.prices"), n => n == 1, "the batch is inserting its prices");
+            var killed = await TestData.ScalarAsync<long>(
+                api.ConnectionString,
+                $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{api.ApplicationName}' AND query LIKE 'INSERT INTO public.prices%'");
+            Assert.Equal(1, killed);
+        }
 
         using var response = await upload;
         var problem = await BatchAnswers.ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
@@ -79,8 +81,9 @@ public sealed class BatchAtomicityTests(PostgresFixture postgres)
     [Fact]
     public async Task An_unreachable_database_answers_503()
     {
-        await using var factory = new RatesApiFactory(ClosedPort.ConnectionString);
+        await using var factory = new RatesApiFactory(ClosedPort.ConnectionString, ($"Auth:ApiKeys:{BatchApi.KeyId}", BatchApi.HashOf(BatchApi.Key)));
         using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BatchApi.Key);
 
         using var put = await client.PutAsync("/batches/no-database", Content(Json(Lane(Shanghai, Rotterdam, new DateOnly(2034, 3, 1), 3)), "application/json"));
         await BatchAnswers.ProblemAsync(put, HttpStatusCode.ServiceUnavailable);
@@ -100,18 +103,18 @@ public sealed class BatchAtomicityTests(PostgresFixture postgres)
             await BatchAnswers.SuccessAsync(old, HttpStatusCode.Created);
         }
 
-        var body = Body(day);
-        var content = new GatedContent(body, HalfOf(body), "text/csv");
-        var upload = api.Client.PutAsync("/batches/visibility-new", content);
-        await content.HeadSent;
-        await WaitForAsync(() => CopyingSessionsAsync(api.ConnectionString, api.ApplicationName), n => n == 1, "the service is copying the batch");
-
-        using (var during = await api.Client.GetAsync(url))
+        Task<HttpResponseMessage> upload;
+        await using (await HoldPortAsync(api.ConnectionString, Rotterdam))
         {
+            upload = api.Client.PutAsync("/batches/visibility-new", Content(Body(day), "text/csv"));
+            await WaitForAsync(() => WaitingSessionsAsync(api.ConnectionString, api.ApplicationName, "INSERT INTO public.prices"), n => n == 1, "the batch is inserting its prices");
+
+            using var during = await api.Client.GetAsync(url);
             Assert.Equal(3, (await BatchAnswers.JsonAsync(during)).GetProperty("rates")[0].GetProperty("count").GetInt32());
+            using var status = await api.Client.GetAsync("/batches/visibility-new");
+            Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
         }
 
-        content.SendTail();
         using (var response = await upload)
         {
             await BatchAnswers.SuccessAsync(response, HttpStatusCode.Created);

@@ -12,7 +12,7 @@ public sealed class BatchConcurrencyTests(PostgresFixture postgres)
     [Fact]
     public async Task Several_batches_and_readers_at_once_all_succeed_with_exact_counts()
     {
-        var api = await BatchApi.SharedAsync(postgres, "batch-concurrency");
+        var api = await BatchApi.SharedAsync(postgres, "batch-concurrency", ("Batches:MaxConcurrent", "8"));
         const int batches = 6;
         const int itemsPerBatch = 4_000;
         var day = new DateOnly(2035, 1, 1);
@@ -66,16 +66,16 @@ public sealed class BatchConcurrencyTests(PostgresFixture postgres)
     [Fact]
     public async Task The_same_batch_sent_twice_at_once_is_committed_once()
     {
-        var api = await BatchApi.SharedAsync(postgres, "batch-concurrency");
+        var api = await BatchApi.SharedAsync(postgres, "batch-concurrency", ("Batches:MaxConcurrent", "8"));
         var body = Csv(Lane(Shanghai, Hamburg, new DateOnly(2035, 2, 1), 3_000));
         var before = await PriceCountAsync(api.ConnectionString);
 
-        // Both uploads are mid-COPY before either may finish, so both pass the "already committed?" check.
+        // Both uploads are being read before either may finish, so both go on to claim the id.
         var first = new GatedContent(body, body.Length / 2, "text/csv");
         var second = new GatedContent(body, body.Length / 2, "text/csv");
         var uploads = new[] { api.Client.PutAsync("/batches/twice", first), api.Client.PutAsync("/batches/twice", second) };
         await Task.WhenAll(first.HeadSent, second.HeadSent);
-        await WaitForAsync(() => CopyingSessionsAsync(api.ConnectionString, api.ApplicationName), n => n == 2, "both uploads are copying");
+        await WaitForAsync(() => Task.FromResult((long)api.UploadsInFlight), n => n == 2, "both uploads are being read");
         first.SendTail();
         second.SendTail();
 
@@ -90,5 +90,41 @@ public sealed class BatchConcurrencyTests(PostgresFixture postgres)
         {
             response.Dispose();
         }
+    }
+
+    [Theory]
+    [InlineData(true, HttpStatusCode.OK)]
+    [InlineData(false, HttpStatusCode.Conflict)]
+    public async Task An_upload_of_an_id_being_written_waits_on_the_id_before_staging_anything(bool sameContent, HttpStatusCode expected)
+    {
+        var api = await BatchApi.SharedAsync(postgres, "batch-concurrency", ("Batches:MaxConcurrent", "8"));
+        var id = $"claimed-{sameContent}-{Guid.NewGuid():N}"[..40];
+        var body = Csv(Lane(Shanghai, Hamburg, new DateOnly(2035, 3, sameContent ? 1 : 2), 50));
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+        var before = await PriceCountAsync(api.ConnectionString);
+
+        // Another writer has claimed the id and not committed yet.
+        await using var other = new Npgsql.NpgsqlConnection(api.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var claim = new Npgsql.NpgsqlCommand(
+            "INSERT INTO public.batches (id, content_sha256, item_count, received_at, committed_at) VALUES (@id, @sha, 50, now(), now())", other, transaction))
+        {
+            claim.Parameters.AddWithValue("id", id);
+            claim.Parameters.AddWithValue("sha", sameContent ? sha : new string('0', 64));
+            await claim.ExecuteNonQueryAsync();
+        }
+
+        var upload = api.Client.PutAsync($"/batches/{id}", Content(body, "text/csv"));
+        await WaitForAsync(() => WaitingSessionsAsync(api.ConnectionString, api.ApplicationName, "INSERT INTO public.batches"), n => n == 1, "the upload waits on the id");
+        Assert.Equal(0L, await TestData.ScalarAsync<long>(
+            api.ConnectionString,
+            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{api.ApplicationName}' AND query LIKE 'COPY%'"));
+        Assert.False(upload.IsCompleted);
+
+        await transaction.CommitAsync();
+        using var response = await upload;
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(before, await PriceCountAsync(api.ConnectionString));
     }
 }

@@ -64,11 +64,38 @@ public static class BatchDatabase
             connectionString,
             $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{applicationName}' AND state <> 'idle'");
 
-    /// <summary>Sessions of the service in the middle of the staging COPY.</summary>
-    public static Task<long> CopyingSessionsAsync(string connectionString, string applicationName) =>
+    /// <summary>Sessions of the service waiting for a lock held by someone else.</summary>
+    public static Task<long> WaitingSessionsAsync(string connectionString, string applicationName, string queryStart) =>
         TestData.ScalarAsync<long>(
             connectionString,
-            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{applicationName}' AND state = 'active' AND query LIKE 'COPY pg_temp.batch_items%'");
+            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{applicationName}' AND wait_event_type = 'Lock' AND query LIKE '{queryStart}%'");
+
+    /// <summary>
+    /// Locks a port FOR UPDATE in a transaction of the test's own until disposed: a batch naming the port then
+    /// waits in its INSERT INTO prices (the foreign key check), in the middle of its transaction.
+    /// </summary>
+    public static async Task<IAsyncDisposable> HoldPortAsync(string connectionString, string code)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var lockPort = new NpgsqlCommand("SELECT 1 FROM public.ports WHERE code = @code FOR UPDATE", connection, transaction))
+        {
+            lockPort.Parameters.AddWithValue("code", code);
+            await lockPort.ExecuteNonQueryAsync();
+        }
+
+        return new Held(connection, transaction);
+    }
+
+    private sealed class Held(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
 
     public static async Task WaitForAsync(Func<Task<long>> probe, Func<long, bool> done, string what, int seconds = 15)
     {

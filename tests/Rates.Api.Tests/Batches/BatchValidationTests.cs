@@ -51,7 +51,7 @@ public sealed class BatchValidationTests(PostgresFixture postgres)
         using var response = await api.Client.PutAsync($"/batches/{id}", Content(Json(GoodJson, item, GoodJson), "application/json"));
 
         var problem = await BatchAnswers.ProblemAsync(response, HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("1 of 3 items are invalid; nothing was written. Each item needs orig_code and dest_code (codes of known ports), day (a calendar date written YYYY-MM-DD) and price (a positive integer of at most 2147483647).", problem.GetProperty("detail").GetString());
+        Assert.Equal("1 of 3 items are invalid; nothing was written. Each item needs orig_code and dest_code (codes of known ports), day (a calendar date written YYYY-MM-DD, from 1900-01-01 to 2999-12-31) and price (a positive integer of at most 2147483647).", problem.GetProperty("detail").GetString());
         Assert.Equal(1, problem.GetProperty("invalidCount").GetInt32());
         Assert.Equal(3, problem.GetProperty("items").GetInt32());
         var invalid = Assert.Single(problem.GetProperty("invalidItems").EnumerateArray());

@@ -34,7 +34,10 @@ public sealed class RatesApiFactory(IReadOnlyDictionary<string, string?> setting
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
+        // No pre-stop window unless a test asks for one: disposing a factory stops its host.
+        builder.ConfigureAppConfiguration(configuration => configuration
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Shutdown:PreStopSeconds"] = "0" })
+            .AddInMemoryCollection(settings));
         builder.ConfigureLogging(logging =>
         {
             logging.SetMinimumLevel(LogLevel.Debug);

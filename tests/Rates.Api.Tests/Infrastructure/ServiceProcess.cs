@@ -61,6 +61,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             if (key.StartsWith("Database__", StringComparison.Ordinal) || key.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
                 || key.StartsWith("Service__", StringComparison.Ordinal) || key.StartsWith("Rates__", StringComparison.Ordinal)
                 || key.StartsWith("Batches__", StringComparison.Ordinal) || key.StartsWith("Shutdown__", StringComparison.Ordinal)
+                || key.StartsWith("Auth__", StringComparison.Ordinal) || key.StartsWith("Metrics__", StringComparison.Ordinal)
                 || key.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || key.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal))
             {
                 start.Environment.Remove(key);
