@@ -126,11 +126,11 @@ public sealed class LeastPrivilegeTests(PostgresFixture postgres)
         Assert.Contains("give the service a role of its own", error.ToString());
     }
 
-    [Fact]
+    [OriginalDumpFact]
     public async Task On_the_original_dump_the_service_role_reads_prices_and_cannot_delete_them()
     {
         var owner = await postgres.CreateDatabaseAsync("least_privilege_dump");
-        await SqlDumpLoader.LoadAsync(owner, RepositoryPaths.RequireOriginalDump(), CancellationToken.None);
+        await SqlDumpLoader.LoadAsync(owner, OriginalDump.Require(), CancellationToken.None);
         DatabaseMigrator.Apply(owner);
         var role = $"rates_api_{Guid.NewGuid():N}"[..24];
         await ServiceRole.EnsureAsync(owner, role, Password, CancellationToken.None);
