@@ -37,11 +37,11 @@ public sealed class BatchApi : IAsyncDisposable
         postgres.SharedAsync(key, () => StartAsync(postgres, key, kestrel: false, settings));
 
     /// <summary>The API key every test client sends (its SHA-256 is configured as Auth:ApiKeys:tests).</summary>
-    public const string Key = "rk_tests_0123456789abcdefghijklmnopqrstuvwxyz";
+    public const string Key = RatesApiFactory.ApiKey;
 
-    public const string KeyId = "tests";
+    public const string KeyId = RatesApiFactory.ApiKeyId;
 
-    public static string HashOf(string key) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+    public static string HashOf(string key) => RatesApiFactory.HashOf(key);
 
     /// <summary>Uploads holding a slot of the service's bulkhead now: received and not yet answered.</summary>
     public int UploadsInFlight => Factory.Services.GetRequiredService<global::Rates.Api.Batches.BatchBulkhead>().InUse;
@@ -59,7 +59,6 @@ public sealed class BatchApi : IAsyncDisposable
         var all = new List<(string Key, string? Value)>
         {
             ("Database:ApplicationName", applicationName),
-            ($"Auth:ApiKeys:{KeyId}", HashOf(Key)),
         };
         int? port = null;
         if (kestrel)

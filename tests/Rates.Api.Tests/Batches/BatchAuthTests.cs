@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Rates.Api.Tests.Infrastructure;
 using static Rates.Api.Tests.Batches.BatchBodies;
 using static Rates.Api.Tests.Batches.BatchDatabase;
@@ -71,9 +70,8 @@ public sealed class BatchAuthTests(PostgresFixture postgres)
     public async Task Without_any_key_configured_writes_are_answered_403()
     {
         var connectionString = await BatchDatabase.CreateAsync(postgres, "batch_nokeys");
-        await using var factory = new RatesApiFactory(connectionString);
+        await using var factory = new RatesApiFactory(connectionString) { SignedIn = false };
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BatchApi.Key);
         using var response = await client.SendAsync(Put("no-keys", $"Bearer {BatchApi.Key}", new DateOnly(2039, 3, 1)));
 
         var problem = await BatchAnswers.ProblemAsync(response, HttpStatusCode.Forbidden);
@@ -85,7 +83,7 @@ public sealed class BatchAuthTests(PostgresFixture postgres)
     public async Task With_anonymous_writes_allowed_a_batch_without_a_key_is_written_without_a_key_id()
     {
         var connectionString = await BatchDatabase.CreateAsync(postgres, "batch_anonymous");
-        await using var factory = new RatesApiFactory(connectionString, ("Auth:AllowAnonymousWrites", "true"));
+        await using var factory = new RatesApiFactory(connectionString, ("Auth:AllowAnonymousWrites", "true")) { SignedIn = false };
         using var client = factory.CreateClient();
         using var response = await client.SendAsync(Put("anonymous", null, new DateOnly(2039, 4, 1)));
 

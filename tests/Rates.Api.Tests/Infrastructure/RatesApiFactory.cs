@@ -18,7 +18,20 @@ public sealed class RatesApiFactory(IReadOnlyDictionary<string, string?> setting
     {
     }
 
+    /// <summary>The API key of the tests' writers: its SHA-256 is configured as Auth:ApiKeys:tests.</summary>
+    public const string ApiKey = "rk_tests_0123456789abcdefghijklmnopqrstuvwxyz";
+
+    public const string ApiKeyId = "tests";
+
     private IHost? _host;
+
+    /// <summary>
+    /// True (the default): the service knows <see cref="ApiKey"/> and the factory's clients send it. False: no key
+    /// is configured and clients send none, unless the settings say otherwise.
+    /// </summary>
+    public bool SignedIn { get; init; } = true;
+
+    public static string HashOf(string key) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 
     public ConcurrentQueue<string> Logs { get; } = new();
 
@@ -35,14 +48,29 @@ public sealed class RatesApiFactory(IReadOnlyDictionary<string, string?> setting
     {
         builder.UseEnvironment("Testing");
         // No pre-stop window unless a test asks for one: disposing a factory stops its host.
+        var defaults = new Dictionary<string, string?> { ["Shutdown:PreStopSeconds"] = "0" };
+        if (SignedIn)
+        {
+            defaults[$"Auth:ApiKeys:{ApiKeyId}"] = HashOf(ApiKey);
+        }
+
         builder.ConfigureAppConfiguration(configuration => configuration
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Shutdown:PreStopSeconds"] = "0" })
+            .AddInMemoryCollection(defaults)
             .AddInMemoryCollection(settings));
         builder.ConfigureLogging(logging =>
         {
             logging.SetMinimumLevel(LogLevel.Debug);
             logging.AddProvider(new CapturingLoggerProvider(Logs));
         });
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        if (SignedIn)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        }
     }
 
     private static Dictionary<string, string?> With(string connectionString, (string Key, string? Value)[] extra)
