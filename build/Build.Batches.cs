@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rates.Build.Batches;
+using Rates.Build.Environments;
 using Rates.Synthetic;
 
 partial class Build
@@ -43,6 +44,11 @@ partial class Build
 
     [Parameter("GenerateBatch: base URL of a running service (http or https, e.g. http://127.0.0.1:3000); when set, the file is PUT to <url>/batches/<batch id> and the answer printed.")]
     readonly string? Send;
+
+    [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key generated " +
+               "for --env on its first Up, kept in .nuke/temp/<env>/api-key (mode 0600).")]
+    [Secret]
+    readonly string? ApiKey;
 
     [Parameter("GenerateBatch with --send: the batch id; default synthetic-<first 16 hex digits of the file's SHA-256>, so resending the same file is an idempotent replay.")]
     readonly string? BatchId;
@@ -148,6 +154,9 @@ partial class Build
         WriteKeyValueTable([.. rows]);
     }
 
+    /// <summary>--api-key, else the key stored for --env, else none (the service then answers 401 or 403, and says why).</summary>
+    string? WriterKey() => ApiKey ?? WriterKeys.Read(TemporaryDirectory / EnvironmentNames.Validate(Env) / WriterKeys.FileName);
+
     async Task SendBatchAsync(BatchSummary summary, AbsolutePath path, Uri serviceUrl, string batchId)
     {
         var uri = BatchUpload.BatchUri(serviceUrl, batchId);
@@ -156,7 +165,7 @@ partial class Build
         using var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
         using var client = new HttpClient(handler) { Timeout = SendTimeout };
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var response = await BatchUpload.SendAsync(client, uri, path, summary.Spec.ContentType, summary.Spec.ContentEncoding, CancellationToken);
+        var response = await BatchUpload.SendAsync(client, uri, path, summary.Spec.ContentType, summary.Spec.ContentEncoding, WriterKey(), CancellationToken);
         var elapsed = stopwatch.Elapsed;
 
         var colour = response.IsSuccess ? "green" : "red";

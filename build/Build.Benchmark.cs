@@ -92,6 +92,8 @@ partial class Build
             await GenerateBenchmarkBatchesAsync(plan, directory);
 
             using var uploads = BenchmarkUploads.CreateClient(BenchmarkUploaders);
+            if (WriterKey() is { } key)
+                uploads.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             using var readers = RatesReaders.CreateClient(BenchmarkReaders);
             var picker = new RatesQueryPicker(SeedSpec.Default, PortCatalog.Default);
 

@@ -92,11 +92,12 @@ internal static partial class BatchUpload
 
     /// <summary>
     /// PUTs <paramref name="file"/> to <paramref name="uri"/>, streamed from disk (never read whole into memory), with
-    /// the given media type and optional content encoding. Any HTTP answer is returned; only transport failures throw.
+    /// the given media type and optional content encoding, signed with <paramref name="apiKey"/> when given. Any HTTP
+    /// answer is returned; only transport failures throw.
     /// </summary>
     /// <exception cref="BuildFailedException">The service could not be reached or did not answer in time.</exception>
     public static async Task<BatchUploadResponse> SendAsync(HttpClient client, Uri uri, string file, string contentType, string? contentEncoding,
-        CancellationToken cancellationToken)
+        string? apiKey, CancellationToken cancellationToken)
     {
         await using var body = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, useAsync: true);
         using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = new StreamContent(body, 1 << 16) };
@@ -106,6 +107,8 @@ internal static partial class BatchUpload
             request.Content.Headers.ContentEncoding.Add(contentEncoding);
         request.Headers.Accept.ParseAdd("application/json");
         request.Headers.Accept.ParseAdd("application/problem+json");
+        if (apiKey is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         // Lets the service refuse (413, 415...) before megabytes are uploaded; it waits at most a second for the go-ahead.
         request.Headers.ExpectContinue = true;
 

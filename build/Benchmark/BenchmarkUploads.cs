@@ -28,7 +28,7 @@ internal static class BenchmarkUploads
     {
         var uri = BatchUpload.BatchUri(serviceUrl, batchId);
         var started = Stopwatch.GetTimestamp();
-        var response = await BatchUpload.SendAsync(client, uri, batch.Path, batch.Spec.ContentType, batch.Spec.ContentEncoding, cancellationToken);
+        var response = await BatchUpload.SendAsync(client, uri, batch.Path, batch.Spec.ContentType, batch.Spec.ContentEncoding, apiKey: null, cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (response.Status != HttpStatusCode.Created)
         {
