@@ -31,6 +31,12 @@ public static class PostgresServers
     public const string ModeVariable = "RATES_TEST_POSTGRES";
     public const string Image = "postgres:13.5";
 
+    /// <summary>
+    /// Every test class's services share one server, and each keeps its pooled connections idle for minutes:
+    /// more than PostgreSQL's default 100.
+    /// </summary>
+    public const int MaxConnections = 400;
+
     public static async Task<IPostgresServer> StartAsync(string purpose)
     {
         var mode = (Environment.GetEnvironmentVariable(ModeVariable) ?? "").Trim().ToLowerInvariant();
@@ -149,7 +155,7 @@ internal sealed class DockerPostgresServer : IPostgresServer
         var container = new PostgreSqlBuilder(PostgresServers.Image)
             .WithPassword(Password)
             .WithPortBinding(hostPort, PostgreSqlBuilder.PostgreSqlPort)
-            .WithCommand("-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off")
+            .WithCommand("-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off", "-c", $"max_connections={PostgresServers.MaxConnections}")
             .Build();
         try
         {
@@ -223,7 +229,13 @@ internal sealed class EmbeddedPostgresServer : IPostgresServer
         Directory.CreateDirectory(root);
         var cluster = new PostgresCluster(binaries, Path.Combine(root, "data"), PostgresServers.FreePort(), "rates-test")
         {
-            ServerSettings = new Dictionary<string, string> { ["fsync"] = "off", ["full_page_writes"] = "off", ["synchronous_commit"] = "off" },
+            ServerSettings = new Dictionary<string, string>
+            {
+                ["fsync"] = "off",
+                ["full_page_writes"] = "off",
+                ["synchronous_commit"] = "off",
+                ["max_connections"] = PostgresServers.MaxConnections.ToString(CultureInfo.InvariantCulture),
+            },
         };
         await cluster.InitAsync();
         await cluster.StartAsync();
