@@ -45,8 +45,8 @@ partial class Build
     [Parameter("GenerateBatch: base URL of a running service (http or https, e.g. http://127.0.0.1:3000); when set, the file is PUT to <url>/batches/<batch id> and the answer printed.")]
     readonly string? Send;
 
-    [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key generated " +
-               "for --env on its first Up, kept in .nuke/temp/<env>/api-key (mode 0600).")]
+    [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key kept in " +
+               ".nuke/temp/<env>/api-key (mode 0600) when that file exists, else none.")]
     [Secret]
     readonly string? ApiKey;
 

@@ -326,6 +326,8 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
         start.Environment["Database__Password"] = plan.Password;
         start.Environment["Service__Port"] = plan.ApiPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["Service__ListenAddress"] = "127.0.0.1";
+        // Batch writes need an API key unless allowed without one; this environment, on 127.0.0.1 only, allows them.
+        start.Environment["Auth__AllowAnonymousWrites"] = "true";
 
         console.WriteLine($"Starting the service on http://127.0.0.1:{plan.ApiPort} (log {store.ApiLog})");
         using (var launcher = Process.Start(start) ?? throw new BuildFailedException($"Could not start {detach}."))
