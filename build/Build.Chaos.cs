@@ -1,0 +1,117 @@
+using System.Globalization;
+using Npgsql;
+using Rates.Build.Chaos;
+using Rates.Build.Environments;
+using Rates.Build.HighAvailability;
+
+/// <summary>
+/// Chaos: the fault run against a running ha environment (Up --topology ha). Load, faults, the database check and the
+/// report live in build/Chaos/.
+/// </summary>
+partial class Build
+{
+    [Parameter("Chaos: seconds of load at least; the faults are spread over it, and the load goes on until the last one has healed.",
+        Minimum = 30, Maximum = 3600)]
+    readonly int ChaosDuration = 180;
+
+    [Parameter("Chaos: GET /rates per second, sent on schedule whatever the answers (open loop).", Minimum = 1, Maximum = 1000)]
+    readonly int ChaosReadRate = 100;
+
+    [Parameter("Chaos: concurrent batch senders.", Minimum = 1, Maximum = 16)]
+    readonly int ChaosSenders = 2;
+
+    [Parameter("Chaos: smallest batch, in items.", Minimum = 1, Maximum = 1_000_000)]
+    readonly int ChaosMinItems = 5_000;
+
+    [Parameter("Chaos: largest batch, in items.", Minimum = 1, Maximum = 1_000_000)]
+    readonly int ChaosMaxItems = 50_000;
+
+    [Parameter("Chaos: the faults, in order (kill-leader, switchover, partition-leader, kill-api-replica, rolling-deploy); default all.")]
+    readonly string[] ChaosFaultList = [];
+
+    [Parameter("Chaos: the Markdown file whose generated section gets the figures.")]
+    readonly AbsolutePath ChaosOutput = RootDirectory / "docs" / "reliability.md";
+
+    Target Chaos => _ => _
+        .Description("Fault run against a running ha environment (--env): readers and batch senders while the leader is killed, switched " +
+                     "over and partitioned, an API replica killed and the replicas redeployed; checks every acknowledged batch in the " +
+                     "database by lineage and writes docs/reliability.md. Fails on a lost, duplicated or partial batch, or any 500.")
+        .Executes(RunChaosAsync);
+
+    async Task RunChaosAsync()
+    {
+        var target = ChaosTargetOf(new EnvironmentStore(TemporaryDirectory, EnvironmentNames.Validate(Env)), out var state);
+        var faults = ChaosFaultList.Length == 0 ? ChaosFaults.Names : ChaosFaultList;
+        if (faults.FirstOrDefault(f => !ChaosFaults.Names.Contains(f)) is { } unknown)
+            throw new BuildFailedException($"--chaos-fault-list: '{unknown}' is not a fault; the faults are {string.Join(", ", ChaosFaults.Names)}.");
+        var started = DateTimeOffset.UtcNow;
+        var load = new ChaosLoadSettings(ChaosReadRate, ChaosSenders, Math.Min(ChaosMinItems, ChaosMaxItems), ChaosMaxItems, TimeSpan.FromSeconds(120),
+            "chaos-" + started.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
+        var connectionString = ChaosConnectionString(state.Ports.Write, target.OwnerPassword);
+        var journal = new ChaosJournal();
+        using var generator = new ChaosLoad(new Uri(ServiceProbe.BaseUrl(state.Ports.Api)), load, await ChaosLanesAsync(connectionString), journal);
+        var environment = new HaEnvironment(Output, Docker, RootDirectory, CancellationToken);
+        var injector = new ChaosFaults(Output, Docker, environment, new HaOperations(Output, Docker, environment, CancellationToken), target, journal);
+        Output.WriteLine($"Fault run {load.RunId} on '{target.Environment}': {string.Join(", ", faults)} over at least {ChaosDuration} s");
+
+        using var stop = new CancellationTokenSource();
+        var running = generator.RunAsync(stop.Token);
+        var records = new List<FaultRecord>();
+        var spacing = TimeSpan.FromSeconds(ChaosDuration / (faults.Length + 1.0));
+        foreach (var fault in faults)
+        {
+            await Task.Delay(spacing, CancellationToken);
+            records.Add(await injector.InjectAsync(fault));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, ChaosDuration - journal.Now.TotalSeconds)), CancellationToken);
+        await stop.CancelAsync();
+        await running; // senders finish (or give up on) the batch they started
+        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Environment, started, journal.Now, load), records, journal, connectionString);
+    }
+
+    async Task ChaosReportAsync(ChaosRunInfo run, IReadOnlyList<FaultRecord> records, ChaosJournal journal, string connectionString)
+    {
+        var verdict = await ChaosVerifier.VerifyAsync(connectionString, run.RunId, journal, CancellationToken);
+        var figures = ChaosReport.Figures(records, journal, journal.Now);
+        var section = ChaosReport.Render(run, figures, verdict, journal);
+        ChaosReport.Write(ChaosOutput, section);
+        Output.WriteLine(section);
+        Output.WriteLine($"Figures written to {ChaosOutput}");
+        var errors = ChaosReport.Count500(journal);
+        if (!verdict.Holds || errors > 0)
+            throw new BuildFailedException($"The fault run failed: lost {verdict.Lost.Count}, partial {verdict.Partial.Count}, duplicated {verdict.Duplicated.Count}, " +
+                                           $"rows of unacknowledged batches {verdict.Orphaned.Count}, answers 500: {errors} " +
+                                           $"(first ids: {string.Join(", ", verdict.Lost.Concat(verdict.Partial).Concat(verdict.Duplicated).Concat(verdict.Orphaned).Take(5))}).");
+    }
+
+    ChaosTarget ChaosTargetOf(EnvironmentStore store, out HaState state)
+    {
+        state = HaState.Load(store) ?? throw new BuildFailedException(
+            $"Environment '{store.Name}' is not an ha environment (no {HaState.File(store)}); start one with ./build.sh Up --topology ha --env {store.Name}.");
+        var secrets = HaSecrets.Load(store) ?? throw new BuildFailedException($"No secrets are stored for environment '{store.Name}' ({HaSecrets.File(store)}).");
+        var password = store.PasswordOfRunning(DbPassword);
+        var environment = new HaEnvironment(Output, Docker, RootDirectory, CancellationToken);
+        return new ChaosTarget(store.Name, environment.Project(store, state, password, secrets), HaEnvironment.Patroni(state, secrets),
+            state.Ports.Write, password, state.ApiReplicas);
+    }
+
+    static string ChaosConnectionString(int writePort, string password) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1", Port = writePort, Database = LocalEnvironment.DatabaseName, Username = LocalEnvironment.DatabaseUser,
+        Password = password, Timeout = 10, Pooling = false,
+    }.ConnectionString;
+
+    /// <summary>Lanes that have prices, so the readers ask for answers that exist.</summary>
+    async Task<IReadOnlyList<(string, string)>> ChaosLanesAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(CancellationToken);
+        await using var command = new NpgsqlCommand("SELECT DISTINCT orig_code, dest_code FROM public.prices WHERE day BETWEEN '2024-01-01' AND '2024-01-31' LIMIT 50", connection);
+        await using var reader = await command.ExecuteReaderAsync(CancellationToken);
+        var lanes = new List<(string, string)>();
+        while (await reader.ReadAsync(CancellationToken))
+            lanes.Add((reader.GetString(0), reader.GetString(1)));
+        return lanes.Count > 0 ? lanes : throw new BuildFailedException("The environment's database has no prices in January 2024: load the seed (DbSeed).");
+    }
+}

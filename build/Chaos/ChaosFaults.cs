@@ -1,0 +1,112 @@
+using Rates.Build.Environments;
+using Rates.Build.HighAvailability;
+
+namespace Rates.Build.Chaos;
+
+/// <summary>One injected fault: when it started, and when the cluster was whole again after it.</summary>
+internal sealed record FaultRecord(string Name, string Detail, TimeSpan InjectedAt, TimeSpan HealedAt);
+
+/// <summary>The running ha environment a fault run works on.</summary>
+internal sealed record ChaosTarget(string Environment, ComposeProject Project, PatroniClient Patroni, int WritePort, string OwnerPassword, int ApiReplicas);
+
+/// <summary>
+/// The faults of a fault run, each followed by recovery: kill -9 of the leader's container, a planned switchover,
+/// a network partition of the leader, kill -9 of one API replica, and a rolling deploy of the API replicas.
+/// "Healed" means three running members with a leader and a synchronous standby, and every API replica up in HAProxy.
+/// </summary>
+internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, HaEnvironment environment, HaOperations operations, ChaosTarget target, ChaosJournal journal)
+{
+    private static readonly TimeSpan s_healTimeout = TimeSpan.FromSeconds(180);
+
+    public static readonly string[] Names = ["kill-leader", "switchover", "partition-leader", "kill-api-replica", "rolling-deploy"];
+
+    public TimeSpan PartitionTime { get; init; } = TimeSpan.FromSeconds(20);
+
+    public async Task<FaultRecord> InjectAsync(string name)
+    {
+        var injectedAt = journal.Now;
+        var detail = name switch
+        {
+            "kill-leader" => await KillLeaderAsync(),
+            "switchover" => await SwitchoverAsync(),
+            "partition-leader" => await PartitionLeaderAsync(),
+            "kill-api-replica" => await KillApiReplicaAsync(),
+            "rolling-deploy" => await DeployAsync(),
+            _ => throw new BuildFailedException($"Unknown fault '{name}'; the faults are {string.Join(", ", Names)}."),
+        };
+        await HealAsync();
+        console.WriteLine($"  {name}: {detail}; healed after {HaOperations.Seconds(journal.Now - injectedAt)}");
+        return new FaultRecord(name, detail, injectedAt, journal.Now);
+    }
+
+    public async Task HealAsync()
+    {
+        // A killed container is started again (Docker's restart policy does not restart a container killed by hand);
+        // a former leader rejoins as a replica (pg_rewind).
+        var stopped = (await docker.ListContainersAsync(EnvironmentNames.ProjectName(target.Environment), all: true))
+            .Where(c => !c.OneOff && !c.IsRunning && c.Service != HaTopology.SeedService).ToList();
+        if (stopped.Count > 0)
+            await docker.RunAsync(["start", .. stopped.Select(c => c.Id)], new ProcessOptions { Echo = false });
+        await environment.WaitForClusterAsync(target.Patroni,
+            c => c.Leader is not null && c.SyncStandby is not null && c.Members.Count(m => m.IsRunning) == HaTopology.PatroniServices.Length,
+            s_healTimeout);
+        await environment.WaitForApiServersAsync(target.Environment, target.ApiReplicas, s_healTimeout);
+    }
+
+    private async Task<string> KillLeaderAsync()
+    {
+        var leader = await LeaderContainerAsync();
+        await docker.RunAsync(["kill", "--signal", "KILL", leader.Id], new ProcessOptions { Echo = false });
+        return $"kill -9 of {leader.Service}";
+    }
+
+    private async Task<string> SwitchoverAsync()
+    {
+        var result = await operations.SwitchoverAsync(target.Patroni, target.WritePort, target.OwnerPassword);
+        return $"{result.From} -> {result.To}, Patroni answered in {HaOperations.Seconds(result.Answered)}";
+    }
+
+    private async Task<string> PartitionLeaderAsync()
+    {
+        var leader = await LeaderContainerAsync();
+        var inspect = await docker.RunAsync(["inspect", "--format", "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}", leader.Id],
+            new ProcessOptions { Echo = false });
+        var networks = inspect.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var network in networks)
+            await docker.RunAsync(["network", "disconnect", network, leader.Id], new ProcessOptions { Echo = false });
+        try
+        {
+            await Task.Delay(PartitionTime);
+        }
+        finally
+        {
+            // The service name is the address the other containers use: it comes back as an alias.
+            foreach (var network in networks)
+                await docker.RunAsync(["network", "connect", "--alias", leader.Service, network, leader.Id], new ProcessOptions { Echo = false }, evenWhenCancelled: true);
+        }
+
+        return $"{leader.Service} cut off from {string.Join(", ", networks)} for {PartitionTime.TotalSeconds:0} s";
+    }
+
+    private async Task<string> KillApiReplicaAsync()
+    {
+        var api = (await environment.RunningContainersAsync(target.Environment)).FirstOrDefault(c => c.Service == HaTopology.ApiService)
+            ?? throw new BuildFailedException($"Environment '{target.Environment}' has no running API replica.");
+        await docker.RunAsync(["kill", "--signal", "KILL", api.Id], new ProcessOptions { Echo = false });
+        return $"kill -9 of {api.Name}";
+    }
+
+    private async Task<string> DeployAsync()
+    {
+        var replaced = await operations.DeployAsync(target.Environment, target.Project, target.ApiReplicas, TimeSpan.FromSeconds(30));
+        return $"{replaced.Count} API replica(s) replaced one at a time";
+    }
+
+    private async Task<ComposeContainer> LeaderContainerAsync()
+    {
+        var cluster = await target.Patroni.ReadClusterAsync(CancellationToken.None);
+        var leader = cluster.Leader ?? throw new BuildFailedException($"The cluster has no running leader ({HaEnvironment.Describe(cluster)}).");
+        return (await environment.RunningContainersAsync(target.Environment)).FirstOrDefault(c => c.Service == leader.Name)
+            ?? throw new BuildFailedException($"No running container of service {leader.Name} (the leader) in environment '{target.Environment}'.");
+    }
+}

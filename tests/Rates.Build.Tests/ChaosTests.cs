@@ -1,0 +1,88 @@
+using Rates.Build.Chaos;
+
+namespace Rates.Build.Tests;
+
+/// <summary>The pieces of ./build.sh Chaos that need no running environment: the verdict and the report.</summary>
+public class ChaosTests
+{
+    private static AcknowledgedBatch Ack(string id, int items) => new(id, items, 1, TimeSpan.Zero);
+
+    [Fact]
+    public void Acknowledged_batches_stored_once_whole_hold()
+    {
+        var verdict = ChaosVerifier.Compare(
+            new Dictionary<string, AcknowledgedBatch> { ["r-a"] = Ack("r-a", 10), ["r-b"] = Ack("r-b", 5) },
+            new Dictionary<string, int> { ["r-a"] = 10, ["r-b"] = 5, ["r-c"] = 7 },
+            new Dictionary<string, int> { ["r-a"] = 10, ["r-b"] = 5 },
+            new Dictionary<string, long> { ["r-a"] = 10, ["r-b"] = 5 });
+
+        Assert.True(verdict.Holds);
+        Assert.Equal(2, verdict.Acknowledged);
+        Assert.Equal(15, verdict.AcknowledgedRows);
+    }
+
+    [Fact]
+    public void Lost_partial_duplicated_and_orphaned_batches_are_each_named()
+    {
+        var verdict = ChaosVerifier.Compare(
+            new Dictionary<string, AcknowledgedBatch> { ["lost"] = Ack("lost", 3), ["partial"] = Ack("partial", 3), ["twice"] = Ack("twice", 3) },
+            new Dictionary<string, int> { ["lost"] = 3, ["partial"] = 3, ["twice"] = 3, ["orphan"] = 4, ["whole"] = 2 },
+            new Dictionary<string, int> { ["partial"] = 3, ["twice"] = 3, ["whole"] = 2 },
+            new Dictionary<string, long> { ["partial"] = 2, ["twice"] = 6, ["orphan"] = 4, ["whole"] = 2 });
+
+        Assert.False(verdict.Holds);
+        Assert.Equal(["lost"], verdict.Lost);
+        Assert.Equal(["partial"], verdict.Partial);
+        Assert.Equal(["twice"], verdict.Duplicated);
+        Assert.Equal(["orphan"], verdict.Orphaned);
+        Assert.Equal(["whole"], verdict.StoredUnacknowledged);
+    }
+
+    [Fact]
+    public void The_recovery_time_is_the_first_successful_write_after_failed_ones()
+    {
+        var journal = new ChaosJournal();
+        journal.Write(TimeSpan.FromSeconds(9), Outcome.Of(201));
+        journal.Write(TimeSpan.FromSeconds(10.5), Outcome.Of(503));
+        journal.Write(TimeSpan.FromSeconds(11), Outcome.Failed("connection"));
+        journal.Write(TimeSpan.FromSeconds(14), Outcome.Of(201));
+        journal.Read(TimeSpan.FromSeconds(12), Outcome.Of(503));
+        journal.Read(TimeSpan.FromSeconds(12), Outcome.Of(200));
+        journal.Read(TimeSpan.FromSeconds(31), Outcome.Of(500));
+        var faults = new[]
+        {
+            new FaultRecord("kill-leader", "kill -9 of patroni1", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20)),
+            new FaultRecord("switchover", "patroni2 -> patroni1", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(35)),
+        };
+
+        var figures = ChaosReport.Figures(faults, journal, TimeSpan.FromSeconds(40));
+
+        Assert.Equal(TimeSpan.FromSeconds(4), figures[0].Rto);
+        Assert.Equal(2, figures[0].FailedWrites);
+        Assert.Equal(new Dictionary<string, int> { ["200"] = 1, ["503"] = 1 }, figures[0].Reads);
+        Assert.Null(figures[1].Rto); // no write at all after the switchover
+        Assert.Equal(1, ChaosReport.Count500(journal));
+    }
+
+    [Fact]
+    public void The_generated_section_is_replaced_and_the_rest_of_the_file_kept()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"reliability-{Guid.NewGuid():N}.md");
+        try
+        {
+            File.WriteAllText(file, $"# Reliability\n\nIntro.\n\n{ChaosReport.StartMarker}\nold figures\n{ChaosReport.EndMarker}\n\n## After\n");
+
+            ChaosReport.Write(file, $"{ChaosReport.StartMarker}\nnew figures\n{ChaosReport.EndMarker}\n");
+
+            var text = File.ReadAllText(file);
+            Assert.Contains("new figures", text);
+            Assert.DoesNotContain("old figures", text);
+            Assert.StartsWith("# Reliability\n\nIntro.\n", text);
+            Assert.EndsWith("## After\n", text);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
