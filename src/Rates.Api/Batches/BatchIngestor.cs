@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rates.Api.Database;
 using Rates.Api.Metrics;
+using Rates.Api.Rates;
 
 namespace Rates.Api.Batches;
 
@@ -43,7 +44,8 @@ internal abstract record BatchOutcome
 internal sealed class BatchIngestor(
     [FromKeyedServices(BatchDataSource.Key)] NpgsqlDataSource dataSource,
     IOptions<BatchesOptions> options,
-    ILogger<BatchIngestor> logger)
+    ILogger<BatchIngestor> logger,
+    RatesCache ratesCache)
 {
     /// <summary>
     /// One item (or an ignored JSON member, or the blank lines and whitespace before an item) may not span more
@@ -132,6 +134,9 @@ internal sealed class BatchIngestor(
         // Once the work is done, a client hanging up no longer cancels it: the commit either happens or fails
         // on its own, and a retry learns which.
         await transaction.CommitConfirmedAsync(connection);
+        // The database announces the change to every instance; this one also forgets at once, so the uploader's
+        // next GET /rates here already sees the batch.
+        ratesCache.Clear();
         return new BatchOutcome.Created(claimed);
     }
 

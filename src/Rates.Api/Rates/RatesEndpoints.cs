@@ -22,6 +22,11 @@ public static class RatesEndpoints
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<RatesRepository>();
+        services.AddSingleton(provider => new RatesCache(provider.GetRequiredService<IOptions<RatesOptions>>().Value.CacheMaxEntries));
+        services.AddSingleton<RatesReader>();
+        services.AddHostedService<BackgroundService>(provider => provider.GetRequiredService<IOptions<RatesOptions>>().Value.CacheEnabled
+            ? ActivatorUtilities.CreateInstance<RatesChangeListener>(provider)
+            : new NoListener());
         return services;
     }
 
@@ -39,7 +44,7 @@ public static class RatesEndpoints
     /// </remarks>
     private static async Task<Results<Ok<RatesResponse>, ProblemHttpResult>> GetRatesAsync(
         HttpRequest request,
-        RatesRepository repository,
+        RatesReader reader,
         IOptions<RatesOptions> options,
         CancellationToken cancellationToken)
     {
@@ -60,10 +65,20 @@ public static class RatesEndpoints
             return TypedResults.Ok(new RatesResponse([]));
         }
 
-        var days = await repository.GetDailyPricesAsync(query, cancellationToken);
-        var rates = days
-            .Select(d => new DayRate(d.Count, d.Day, d.Count >= MinimumPricesForAverage ? d.Average : null))
-            .ToArray();
+        var days = await reader.GetDailyPricesAsync(query, cancellationToken);
+        var rates = new DayRate[days.Length];
+        for (var i = 0; i < days.Length; i++)
+        {
+            var day = days[i];
+            rates[i] = new DayRate(day.Count, day.Day, day.Count >= MinimumPricesForAverage ? day.Average : null);
+        }
+
         return TypedResults.Ok(new RatesResponse(rates));
+    }
+
+    /// <summary>Stands in for the change listener when the cache is off.</summary>
+    private sealed class NoListener : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
     }
 }

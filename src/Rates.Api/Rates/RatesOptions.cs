@@ -13,4 +13,14 @@ public sealed class RatesOptions
     /// </summary>
     [Range(1, 1_000_000, ErrorMessage = "Rates:MaxRangeDays must be between 1 and 1000000.")]
     public int MaxRangeDays { get; set; } = 3660;
+
+    /// <summary>
+    /// Keep /rates answers in memory until the database announces a change of their lane (a trigger NOTIFYs every
+    /// committed write to prices or ports, whoever makes it). Off (the default): every request queries the database.
+    /// </summary>
+    public bool CacheEnabled { get; set; }
+
+    /// <summary>The most answers the cache holds (lane and date range each); beyond it, answers are not kept.</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Rates:CacheMaxEntries must be between 1 and 10000000.")]
+    public int CacheMaxEntries { get; set; } = 100_000;
 }

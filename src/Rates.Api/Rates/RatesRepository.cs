@@ -1,50 +1,62 @@
-using Dapper;
 using Npgsql;
+using NpgsqlTypes;
 using Rates.Api.Database;
 
 namespace Rates.Api.Rates;
 
 /// <summary>One day of a lane: the number of prices and their average.</summary>
-internal sealed record DailyPrices(DateOnly Day, long? Count, double? Average);
+internal readonly record struct DailyPrices(DateOnly Day, long? Count, double? Average);
 
 internal sealed class RatesRepository(NpgsqlDataSource dataSource)
 {
-    // One row per calendar day from date_from to date_to, newest first; days without prices come from the
-    // series with NULL count and average. The average is PostgreSQL's numeric AVG, converted to double
+    // One row per calendar day from date_from ($1) to date_to ($2), newest first; days without prices come from
+    // the series with NULL count and average. The average is PostgreSQL's numeric AVG, converted to double
     // precision by the server (correctly rounded, as the original's float conversion of the same numeric).
-    private const string DailyPricesSql = """
-        SELECT days.day AS "Day", lane.count AS "Count", lane.average AS "Average"
+    // Positional parameters: Npgsql sends the text as it is, with no rewriting per call, and prepares it once
+    // per connection (the statement and its plan stay on the server while the connection is pooled).
+    internal const string DailyPricesSql = """
+        SELECT days.day, lane.count, lane.average
         FROM (
-            SELECT @DateFrom + offset_days AS day
-            FROM generate_series(0, @DateTo - @DateFrom) AS offset_days
+            SELECT $1 + offset_days AS day
+            FROM generate_series(0, $2 - $1) AS offset_days
         ) AS days
         LEFT JOIN (
             SELECT day, count(*) AS count, avg(price)::double precision AS average
             FROM public.prices
-            WHERE orig_code = @OrigCode AND dest_code = @DestCode AND day BETWEEN @DateFrom AND @DateTo
+            WHERE orig_code = $3 AND dest_code = $4 AND day BETWEEN $1 AND $2
             GROUP BY day
         ) AS lane ON lane.day = days.day
         ORDER BY days.day DESC
         """;
 
-    public Task<IReadOnlyList<DailyPrices>> GetDailyPricesAsync(RatesQuery query, CancellationToken cancellationToken) =>
-        dataSource.ReadAsync<IReadOnlyList<DailyPrices>>(
+    public Task<DailyPrices[]> GetDailyPricesAsync(RatesQuery query, CancellationToken cancellationToken) =>
+        dataSource.ReadAsync(
             async (connection, ct) =>
             {
-                var command = new CommandDefinition(
-                    DailyPricesSql,
-                    new { query.DateFrom, query.DateTo, query.OrigCode, query.DestCode },
-                    cancellationToken: ct);
-                var rows = await connection.QueryAsync<Row>(command);
-                return rows.Select(r => new DailyPrices(DateOnly.FromDateTime(r.Day), r.Count, r.Average)).ToArray();
+                await using var command = new NpgsqlCommand(DailyPricesSql, connection)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<DateOnly> { NpgsqlDbType = NpgsqlDbType.Date, TypedValue = query.DateFrom },
+                        new NpgsqlParameter<DateOnly> { NpgsqlDbType = NpgsqlDbType.Date, TypedValue = query.DateTo },
+                        new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = query.OrigCode },
+                        new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = query.DestCode },
+                    },
+                };
+                await command.PrepareAsync(ct);
+
+                var days = new DailyPrices[query.DateTo.DayNumber - query.DateFrom.DayNumber + 1];
+                var count = 0;
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    days[count++] = new DailyPrices(
+                        reader.GetFieldValue<DateOnly>(0),
+                        reader.IsDBNull(1) ? null : reader.GetInt64(1),
+                        reader.IsDBNull(2) ? null : reader.GetDouble(2));
+                }
+
+                return count == days.Length ? days : days[..count];
             },
             cancellationToken);
-
-    // Npgsql reads a date column as DateTime; Dapper fills this and the public record takes a DateOnly.
-    private sealed class Row
-    {
-        public DateTime Day { get; set; }
-        public long? Count { get; set; }
-        public double? Average { get; set; }
-    }
 }
