@@ -103,6 +103,7 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
 
             step = $"creating the role and database '{DatabaseName}'";
             await EnsureDatabaseAsync(cluster.ConnectionString("postgres"), plan.Password);
+            await EnsureLeastPrivilegeAsync(cluster.ConnectionString(DatabaseName));
 
             step = "applying the migrations and loading the seed into an empty database";
             var connectionString = DatabaseCounts.ConnectionString(plan.DbPort, plan.Password);
@@ -278,6 +279,30 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
             await create.ExecuteNonQueryAsync(cancellationToken);
             console.WriteLine($"Created the database {DatabaseName}");
         }
+    }
+
+    /// <summary>
+    /// What db/migrations/0004_least_privilege.sql needs from an administrator when the migrating role is not a
+    /// superuser (as here: no superuser shares the environment's password): the shared group role
+    /// <c>rates_service</c>, and the database's schema <c>public</c> owned by the database's owner, so its
+    /// migrations can revoke CREATE from PUBLIC. Both idempotent, applied on every Up.
+    /// </summary>
+    private async Task EnsureLeastPrivilegeAsync(string superuserDatabaseConnectionString)
+    {
+        await using var connection = new NpgsqlConnection(superuserDatabaseConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"""
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rates_service') THEN
+                    CREATE ROLE rates_service NOLOGIN;
+                END IF;
+            END
+            $$;
+            ALTER SCHEMA public OWNER TO {DatabaseUser};
+            """, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>What <c>Rates.Migrator seed</c> does: migrations, then the seed only into an empty database.</summary>
