@@ -42,13 +42,18 @@ partial class Build
     [Parameter("GenerateBatch: output file, or an existing folder to write the default file name into; default artifacts/batches/<name from the parameters>.")]
     readonly AbsolutePath? BatchOutput;
 
-    [Parameter("GenerateBatch: base URL of a running service (http or https, e.g. http://127.0.0.1:3000); when set, the file is PUT to <url>/batches/<batch id> and the answer printed.")]
+    [Parameter("GenerateBatch: PUT the file to <url>/batches/<batch id> of a running service and print the answer. --send URL (http or https, " +
+               "e.g. http://127.0.0.1:3000), or --send alone for the environment --env. Against an environment the lanes use the ports of " +
+               "its database, so the batch fits whatever data it holds.", ValueWhenBare = SendToEnvironment)]
     readonly string? Send;
 
     [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key kept in " +
                ".nuke/temp/<env>/api-key (mode 0600) when that file exists, else none.")]
     [Secret]
     readonly string? ApiKey;
+
+    /// <summary>The value of a bare --send: the environment named by --env.</summary>
+    const string SendToEnvironment = "env";
 
     [Parameter("GenerateBatch with --send: the batch id; default synthetic-<first 16 hex digits of the file's SHA-256>, so resending the same file is an idempotent replay.")]
     readonly string? BatchId;
@@ -57,23 +62,18 @@ partial class Build
     static readonly TimeSpan SendTimeout = TimeSpan.FromMinutes(30);
 
     Target GenerateBatch => _ => _
-        .Description("Generates a synthetic price batch (json|csv, optionally gzip) from the seed data's generator into artifacts/batches/; with --send URL, PUTs it to a running service.")
+        .Description("Generates a synthetic price batch (json|csv, optionally gzip) from the seed data's generator into artifacts/batches/; with --send URL " +
+                     "(or --send alone and --env NAME), PUTs it to a running service, on lanes of the ports its database has.")
         .Executes(async () =>
         {
             var spec = new BatchSpec
             {
-                Items = BatchItems,
-                Days = BatchDays,
-                Lanes = BatchLanes,
-                Format = BatchFormat,
-                Gzip = BatchGzip,
-                Seed = BatchSeed,
+                Items = BatchItems, Days = BatchDays, Lanes = BatchLanes, Format = BatchFormat, Gzip = BatchGzip, Seed = BatchSeed,
                 InvalidRatio = BatchInvalidRatio,
             };
-            ValidateBatchSpec(spec);
-
             // Checked before generating: a typo in the URL should not cost a long generation first.
-            var serviceUrl = Send is null ? null : BatchUpload.ParseServiceUrl(Send);
+            (Uri? serviceUrl, PortCatalog catalog) = Send is null ? (null, PortCatalog.Default) : await FindBatchTargetAsync(Send);
+            ValidateBatchSpec(spec, catalog);
             if (BatchId is not null)
                 BatchUpload.ValidateBatchId(BatchId);
 
@@ -83,29 +83,62 @@ partial class Build
             Output.WriteLine(FormattableString.Invariant(
                 $"Generating {spec.Items:N0} items ({spec.InvalidItems:N0} invalid), {spec.Days} days from {spec.StartDay:yyyy-MM-dd}, {spec.Lanes} lanes, seed {spec.Seed}"));
 
-            BatchSummary summary;
-            try
-            {
-                summary = await GenerationProgress.RunAsync(Output, "Generating batch", spec.Items,
-                    progress => BatchFile.WriteAsync(path, spec, progress, CancellationToken));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new BuildFailedException($"Could not write {path}: {ex.Message}", ex);
-            }
-
+            var summary = await WriteBatchFileAsync(path, spec, catalog);
             WriteBatchSummary(summary, path);
 
             if (serviceUrl is not null)
                 await SendBatchAsync(summary, path, serviceUrl, BatchId ?? BatchUpload.DeriveBatchId(summary.Sha256));
         });
 
-    /// <summary>The generator's own rules (e.g. the lane limit, which depends on the port catalog), named by parameter.</summary>
-    static void ValidateBatchSpec(BatchSpec spec)
+    /// <summary>
+    /// Where --send goes and the ports its batch may name: an environment's service and its database's ports (bare --send:
+    /// the environment --env; a URL: the running environment serving on that port, if any), else the project seed's ports.
+    /// </summary>
+    async Task<(Uri Url, PortCatalog Catalog)> FindBatchTargetAsync(string send)
+    {
+        var url = send == SendToEnvironment ? null : BatchUpload.ParseServiceUrl(send);
+        RunningEnvironment? environment;
+        if (url is null)
+        {
+            environment = await Environments.FindRunningAsync(Env, Runtime);
+            await EnvironmentLocator.RequireReadyServiceAsync(environment, CancellationToken);
+            url = new Uri(environment.ApiUrl);
+        }
+        else
+        {
+            environment = url.IsLoopback ? (await Environments.ListRunningAsync()).Running.FirstOrDefault(e => e.ApiPort == url.Port) : null;
+        }
+
+        if (environment is null)
+        {
+            Output.WriteLine($"{url} is not the service of an environment of this checkout; the lanes use the ports of the project's seed.");
+            return (url, PortCatalog.Default);
+        }
+
+        var catalog = await DatabaseCatalog.ReadAsync(environment.ConnectionString(DbPassword), CancellationToken);
+        Output.WriteLine(FormattableString.Invariant($"Sending to environment '{environment.Name}' ({url}); lanes from the {catalog.Ports.Count:N0} ports of its database"));
+        return (url, catalog);
+    }
+
+    async Task<BatchSummary> WriteBatchFileAsync(AbsolutePath path, BatchSpec spec, PortCatalog catalog)
     {
         try
         {
-            spec.Validate();
+            return await GenerationProgress.RunAsync(Output, "Generating batch", spec.Items,
+                progress => BatchFile.WriteAsync(path, spec, catalog, progress, CancellationToken));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BuildFailedException($"Could not write {path}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The generator's own rules (e.g. the lane limit, which depends on the port catalog), named by parameter.</summary>
+    static void ValidateBatchSpec(BatchSpec spec, PortCatalog catalog)
+    {
+        try
+        {
+            spec.Validate(catalog);
         }
         catch (ArgumentException ex)
         {

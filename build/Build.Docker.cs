@@ -28,7 +28,7 @@ partial class Build
         .Description($"Builds the service image {ImageName}:<version> and {ImageName}:latest from src/Rates.Api/Dockerfile " +
                      "(version: the git tag of the commit, else the short commit, '-dirty' with uncommitted changes, 'dev' without git).")
         // Up decides its runtime first (PrepareEnvironment); the local runtime runs the published build and needs no image.
-        .OnlyWhen("Up runs on docker; the local runtime needs no image", () => _upPlan is null || _upPlan.Runtime == EnvironmentRuntime.Docker)
+        .OnlyWhen("Up runs on docker; the local runtime needs no image", () => UpNeedsImage)
         .Executes(async () =>
         {
             await Docker.EnsureEngineAsync();

@@ -143,7 +143,8 @@ internal sealed class DockerCli(ProcessRunner processes, CancellationToken cance
 /// <c>docker compose -p rates-&lt;env&gt; -f compose.yaml ...</c> with the environment's settings passed as environment
 /// variables (never on the command line) and the password masked in everything echoed.
 /// </summary>
-internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile, string project, IReadOnlyDictionary<string, string?> variables, string? password)
+internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile, string project, IReadOnlyDictionary<string, string?> variables, string? password,
+    IReadOnlyList<AbsolutePath>? moreComposeFiles = null)
 {
     public string Name { get; } = project;
 
@@ -169,7 +170,7 @@ internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile,
     }
 
     public Task<ProcessResult> RunAsync(IEnumerable<string> arguments, bool echo = true, bool checkExitCode = true, bool evenWhenCancelled = false) =>
-        docker.RunAsync(["compose", "-p", Name, "-f", composeFile, .. arguments], new ProcessOptions
+        docker.RunAsync(["compose", "-p", Name, "-f", composeFile, .. (moreComposeFiles ?? []).SelectMany(f => new[] { "-f", (string)f }), .. arguments], new ProcessOptions
         {
             Environment = variables,
             Secrets = password is null ? [] : [password],

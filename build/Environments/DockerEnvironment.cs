@@ -8,7 +8,8 @@ namespace Rates.Build.Environments;
 /// it behaves the same with Compose v2 and with a v1-based <c>docker compose</c> whose <c>up --wait</c> counts an exited
 /// one-shot container as a failure.
 /// </summary>
-internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, AbsolutePath composeFile)
+internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, AbsolutePath rootDirectory, CancellationToken cancellationToken)
+    : IEnvironmentRuntime
 {
     public const string DbService = "db";
     public const string SeedService = "seed";
@@ -23,18 +24,99 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
 
     private const int LogTailLines = 25;
 
+    public EnvironmentRuntime Kind => EnvironmentRuntime.Docker;
+
+    /// <summary>The compose files of a shape: the topology's file, then one per add-on. The one place a new topology or add-on names its files.</summary>
+    public IReadOnlyList<AbsolutePath> ComposeFiles(EnvironmentShape shape)
+    {
+        AbsolutePath topology = shape.Topology switch
+        {
+            Topology.Single => rootDirectory / "compose.yaml",
+            _ => throw new BuildFailedException($"The docker runtime has no compose file for the {shape.Topology} topology."),
+        };
+        return [topology];
+    }
+
+    public void CheckSupports(EnvironmentShape shape) => ComposeFiles(shape);
+
     public ComposeProject Project(string environment, string? password, int? apiPort = null, int? dbPort = null,
-        string? dbImage = null, string? apiImage = null) =>
-        new(docker, composeFile, EnvironmentNames.ProjectName(environment),
-            ComposeProject.Variables(password, apiPort, dbPort, dbImage, apiImage), password);
+        string? dbImage = null, string? apiImage = null, EnvironmentShape? shape = null)
+    {
+        var files = ComposeFiles(shape ?? EnvironmentShape.Default);
+        return new(docker, files[0], EnvironmentNames.ProjectName(environment),
+            ComposeProject.Variables(password, apiPort, dbPort, dbImage, apiImage), password, files.Skip(1).ToList());
+    }
+
+    public async Task<RunningEnvironment?> InspectAsync(EnvironmentStore store, EnvironmentState? state)
+    {
+        if (!(await docker.ProbeAsync()).Reachable)
+            return null;
+        var services = await RunningServicesAsync(store.Name);
+        if (services.Count == 0)
+            return null;
+        return new RunningEnvironment(store, state, this, state?.Shape ?? EnvironmentShape.Default,
+            services.FirstOrDefault(c => c.Service == ApiService)?.HostPortFor(ApiContainerPort),
+            services.FirstOrDefault(c => c.Service == DbService)?.HostPortFor(DbContainerPort));
+    }
+
+    public async Task<IReadOnlySet<int>> OwnPortsAsync(EnvironmentStore store, EnvironmentState? state) =>
+        (await docker.ProbeAsync()).Reachable
+            ? (await RunningServicesAsync(store.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort).ToHashSet()
+            : new HashSet<int>();
+
+    public async Task<bool> HasDataAsync(EnvironmentStore store) =>
+        (await docker.ProbeAsync()).Reachable && (await docker.ListVolumesAsync(EnvironmentNames.ProjectName(store.Name))).Count > 0;
+
+    public Task UpAsync(UpPlan plan, UpInputs inputs) =>
+        UpAsync(plan, inputs.DbImage ?? throw new BuildFailedException("--db-image is empty; name a PostgreSQL 13 image, e.g. postgres:13.5 (the default)."),
+            inputs.ApiImage ?? throw new BuildFailedException("Up on docker needs the service image; build it with ./build.sh Image."), inputs.Dump);
+
+    public Task<bool> DownAsync(EnvironmentStore store, EnvironmentState? state, bool volumes) => DownAsync(store, volumes);
+
+    public Task SeedAsync(RunningEnvironment environment, string password, AbsolutePath? dump, AbsolutePath seedFile) =>
+        SeedAsync(environment.Store, environment.State, password, environment.RequireDbPort(), dump);
+
+    public async Task<(string Services, string Health, string Ports)> StatusAsync(RunningEnvironment environment)
+    {
+        var services = (await RunningServicesAsync(environment.Name))
+            .OrderBy(c => c.Service == DbService ? 0 : 1).ThenBy(c => c.Service, StringComparer.Ordinal).ToList();
+        var health = new List<string>();
+        var ports = new List<string>();
+        foreach (var container in services)
+        {
+            var hostPort = container.HostPortFor(container.Service == ApiService ? ApiContainerPort : DbContainerPort);
+            var detail = container.Health;
+            if (container.Service == ApiService && hostPort is { } apiPort)
+                detail += $", {(await ServiceProbe.ReadyAsync(apiPort, cancellationToken)).Detail}";
+            health.Add($"{container.Service}: {detail}");
+            if (hostPort is not null)
+                ports.Add($"{container.Service} {hostPort}");
+        }
+
+        return (string.Join(", ", services.Select(c => c.Service)), string.Join("; ", health), string.Join(", ", ports));
+    }
+
+    public async Task<(string Detail, string ServiceDotNet, IReadOnlyList<string> Notes)> DescribeAsync(RunningEnvironment environment, string password)
+    {
+        var engine = await docker.ProbeAsync();
+        var result = await Project(environment.Name, password, shape: environment.Shape)
+            .RunAsync(["exec", "-T", ApiService, "dotnet", "--list-runtimes"], echo: false, checkExitCode: false);
+        var runtime = result.Output.FirstOrDefault(l => l.StartsWith("Microsoft.NETCore.App ", StringComparison.Ordinal));
+        var dotnet = runtime is null
+            ? "the api image's runtime (could not be read)"
+            : $".NET {runtime.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]} (in the api image)";
+        var detail = $"compose project {EnvironmentNames.ProjectName(environment.Name)} (docker {engine.Detail}): its db service (the server as measured " +
+                     $"below) and image {environment.State?.ApiImage ?? "(unknown)"}; service build Release (src/Rates.Api/Dockerfile)";
+        return (detail, dotnet, []);
+    }
 
     /// <summary>Running containers of the environment (the seed job's one-off containers excluded).</summary>
     public async Task<IReadOnlyList<ComposeContainer>> RunningServicesAsync(string environment) =>
         (await docker.ListContainersAsync(EnvironmentNames.ProjectName(environment), all: false)).Where(c => !c.OneOff && c.IsRunning).ToList();
 
-    public async Task UpAsync(UpPlan plan, string dbImage, string apiImage)
+    public async Task UpAsync(UpPlan plan, string dbImage, string apiImage, AbsolutePath? dump)
     {
-        var project = Project(plan.Name, plan.Password, plan.ApiPort, plan.DbPort, dbImage, apiImage);
+        var project = Project(plan.Name, plan.Password, plan.ApiPort, plan.DbPort, dbImage, apiImage, plan.Shape);
         // Checked again right before starting: building the image took a while. The environment's own ports are fine.
         var own = (await RunningServicesAsync(plan.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort).ToHashSet();
         foreach (var (service, port) in new[] { ("API", plan.ApiPort), ("Database", plan.DbPort) })
@@ -54,6 +136,8 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
             DbPort = plan.DbPort,
             DbImage = dbImage,
             ApiImage = apiImage,
+            Topology = plan.Shape.Topology,
+            AddOns = plan.Shape.AddOns,
         });
 
         var step = $"starting the database (service {DbService}, {dbImage})";
@@ -62,8 +146,8 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
         try
         {
             await project.RunAsync(["up", "-d", "--wait", DbService]);
-            step = $"applying the migrations and loading the seed into an empty database (one-shot job {SeedService})";
-            await project.RunAsync(["run", "--rm", "--no-deps", SeedService]);
+            step = $"applying the migrations and loading {(dump is null ? "the seed" : dump)} into an empty database (one-shot job {SeedService})";
+            await project.RunAsync(["run", "--rm", "--no-deps", .. SeedJobArguments(dump)]);
             step = $"starting the service (service {ApiService}, {apiImage})";
             logsOf = [ApiService];
             await project.RunAsync(["up", "-d", "--wait", "--no-deps", ApiService]);
@@ -105,7 +189,7 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
             return false;
         }
 
-        var project = Project(store.Name, store.ReadPassword());
+        var project = Project(store.Name, store.ReadPassword(), shape: store.Load()?.Shape);
         await project.RunAsync(["down", "--remove-orphans", .. volumes ? new[] { "--volumes" } : []]);
         console.WriteLine(volumes
             ? $"Removed the containers, network and data volume of {name}."
@@ -119,19 +203,8 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
     /// </summary>
     public async Task SeedAsync(EnvironmentStore store, EnvironmentState? state, string password, int dbPort, AbsolutePath? dump)
     {
-        var project = Project(store.Name, password, state?.ApiPort, dbPort, state?.DbImage, state?.ApiImage);
-        var arguments = new List<string> { "run", "--rm", "--no-deps" };
-        if (dump is not null)
-        {
-            if (dump.ToString().Contains(':', StringComparison.Ordinal))
-                throw new BuildFailedException($"--dump {dump}: a path with ':' cannot be mounted into a container; copy or link the file elsewhere.");
-            arguments.AddRange(["-v", $"{dump}:{DumpMountPath}:ro"]);
-        }
-
-        arguments.AddRange([SeedService, "seed"]);
-        if (dump is not null)
-            arguments.AddRange(["--file", DumpMountPath]);
-        arguments.Add("--force");
+        var project = Project(store.Name, password, state?.ApiPort, dbPort, state?.DbImage, state?.ApiImage, state?.Shape);
+        List<string> arguments = ["run", "--rm", "--no-deps", .. SeedJobArguments(dump), "--force"];
         try
         {
             await project.RunAsync(arguments);
@@ -140,6 +213,16 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
         {
             throw new BuildFailedException($"Loading {(dump is null ? "the project's seed" : dump)} into environment '{store.Name}' failed: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The seed job with <paramref name="dump"/> (when given) mounted read-only and loaded instead of the image's seed.</summary>
+    private static List<string> SeedJobArguments(AbsolutePath? dump)
+    {
+        if (dump is null)
+            return [SeedService, "seed"];
+        if (dump.ToString().Contains(':', StringComparison.Ordinal))
+            throw new BuildFailedException($"--dump {dump}: a path with ':' cannot be mounted into a container; copy or link the file elsewhere.");
+        return ["-v", $"{dump}:{DumpMountPath}:ro", SeedService, "seed", "--file", DumpMountPath];
     }
 
     private static string Indent(string text) => string.Join(Environment.NewLine, text.Split('\n').Select(l => "  " + l));

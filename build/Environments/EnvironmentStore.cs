@@ -23,6 +23,13 @@ internal sealed record EnvironmentState
     public required int ApiPort { get; init; }
     public required int DbPort { get; init; }
 
+    /// <summary>What the environment is made of (older state files have none: single).</summary>
+    public Topology Topology { get; init; } = Topology.Single;
+
+    public EnvironmentAddOns AddOns { get; init; } = EnvironmentAddOns.None;
+
+    public EnvironmentShape Shape => new(Topology, AddOns);
+
     /// <summary>docker: the compose project.</summary>
     public string? Project { get; init; }
 
@@ -61,7 +68,7 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
     public AbsolutePath StateFile => Directory / StateFileName;
 
     /// <summary>The database password of the environment (mode 0600).</summary>
-    public AbsolutePath PasswordFile => Directory / "db-password";
+    public AbsolutePath PasswordFile => SecretFile(Credential.DbPassword);
 
     /// <summary>
     /// The cluster's data directory: <c>.nuke/temp/&lt;env&gt;/pgdata</c>. When the build runs as root, PostgreSQL runs as
@@ -120,47 +127,60 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
         File.Move(temporary, StateFile, overwrite: true);
     }
 
-    public string? ReadPassword() =>
-        PasswordFile.FileExists ? File.ReadAllText(PasswordFile).Trim() is { Length: > 0 } password ? password : null : null;
-
-    /// <summary>
-    /// The password of an environment that is already up (DbSeed, Benchmark): <paramref name="given"/> (--db-password)
-    /// or the stored one; never generates one, since the running database would refuse it.
-    /// </summary>
-    public string PasswordOfRunning(string? given) =>
-        !string.IsNullOrEmpty(given) ? given : ReadPassword()
-            ?? throw new BuildFailedException($"No password is stored for environment '{Name}' ({PasswordFile}); give it with --db-password.");
-
-    /// <summary>
-    /// The password of the environment: <paramref name="given"/> (--db-password) or the stored one, else a new random
-    /// one. Whatever is used is stored, so later Up/Down/DbSeed from any shell use the same.
-    /// </summary>
-    /// <param name="dataExists">The environment keeps data initialised with the stored password.</param>
-    public (string Password, string Origin) ResolvePassword(string? given, bool dataExists)
+    /// <summary>The stored value of <paramref name="credential"/>, or null.</summary>
+    public string? ReadSecret(Credential credential)
     {
-        var stored = ReadPassword();
+        var file = SecretFile(credential);
+        return file.FileExists ? File.ReadAllText(file).Trim() is { Length: > 0 } value ? value : null : null;
+    }
+
+    public AbsolutePath SecretFile(Credential credential) => Directory / credential.FileName;
+
+    /// <summary>
+    /// A secret of an environment that is already up (DbSeed, Benchmark): <paramref name="given"/> or the stored one;
+    /// never generates one, since the running environment would refuse it.
+    /// </summary>
+    public string SecretOfRunning(Credential credential, string? given) =>
+        !string.IsNullOrEmpty(given) ? given : ReadSecret(credential)
+            ?? throw new BuildFailedException($"No {credential.What} is stored for environment '{Name}' ({SecretFile(credential)}); give it with {credential.Parameter}.");
+
+    /// <summary>
+    /// A secret of the environment: <paramref name="given"/> or the stored one, else a new random one. Whatever is used
+    /// is stored, so later Up/Down/DbSeed from any shell use the same.
+    /// </summary>
+    /// <param name="dataExists">The environment keeps data initialised with the stored value.</param>
+    public (string Value, string Origin) ResolveSecret(Credential credential, string? given, bool dataExists)
+    {
+        var stored = ReadSecret(credential);
+        var file = SecretFile(credential);
         if (!string.IsNullOrEmpty(given))
         {
             if (given.Contains('\n', StringComparison.Ordinal) || given.Contains('\r', StringComparison.Ordinal))
-                throw new BuildFailedException("--db-password must be on one line.");
+                throw new BuildFailedException($"{credential.Parameter} must be on one line.");
             if (stored is not null && stored != given && dataExists)
             {
                 throw new BuildFailedException(
-                    $"The environment '{Name}' keeps data created with another password (stored in {PasswordFile}); the database would " +
-                    $"refuse --db-password. Omit --db-password to use the stored one, or wipe the data first: ./build.sh Down --env {Name} --volumes");
+                    $"The environment '{Name}' keeps data created with another {credential.What} (stored in {file}); it would " +
+                    $"refuse {credential.Parameter}. Omit {credential.Parameter} to use the stored one, or wipe the data first: ./build.sh Down --env {Name} --volumes");
             }
 
             if (stored != given)
-                WritePassword(given);
-            return (given, "--db-password");
+                WriteSecret(credential, given);
+            return (given, credential.Parameter);
         }
 
         if (stored is not null)
-            return (stored, $"stored in {PasswordFile}");
+            return (stored, $"stored in {file}");
         var generated = RandomNumberGenerator.GetString(PasswordAlphabet, PasswordLength);
-        WritePassword(generated);
-        return (generated, $"generated, stored in {PasswordFile}");
+        WriteSecret(credential, generated);
+        return (generated, $"generated, stored in {file}");
     }
+
+    public string? ReadPassword() => ReadSecret(Credential.DbPassword);
+
+    public string PasswordOfRunning(string? given) => SecretOfRunning(Credential.DbPassword, given);
+
+    public (string Password, string Origin) ResolvePassword(string? given, bool dataExists) => ResolveSecret(Credential.DbPassword, given, dataExists);
 
     /// <summary>Deletes everything of the environment under .nuke/temp (data, password, state, logs).</summary>
     public void Delete()
@@ -186,18 +206,19 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
         }
     }
 
-    private void WritePassword(string password)
+    private void WriteSecret(Credential credential, string value)
     {
+        var file = SecretFile(credential);
         EnsureDirectory();
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(PasswordFile, options))
+        using (var stream = new FileStream(file, options))
         using (var writer = new StreamWriter(stream))
-            writer.Write(password + "\n");
+            writer.Write(value + "\n");
         // UnixCreateMode applies only to new files; an older file keeps its mode otherwise.
         if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     private void EnsureDirectory()

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
 using Npgsql;
 using Rates.Database;
 using Rates.EmbeddedPostgres;
+using Rates.Processes;
 
 namespace Rates.Build.Environments;
 
@@ -19,7 +21,8 @@ internal sealed record LocalLiveness(int? ApiPid, int? PostgresPid, int? Postgre
 /// The local runtime: PostgreSQL 13 from the embedded npm package (or <c>--pg-bin</c>) in <c>.nuke/temp/&lt;env&gt;/pgdata</c>
 /// and the published service as a detached background process, configured only through environment variables.
 /// </summary>
-internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner processes, CancellationToken cancellationToken)
+internal sealed partial class LocalEnvironment(IAnsiConsole console, ProcessRunner processes, CancellationToken cancellationToken)
+    : IEnvironmentRuntime
 {
     public const string DatabaseName = "rates";
     public const string DatabaseUser = "rates";
@@ -46,25 +49,9 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
             }
         }
 
-        // postmaster.pid lines: pid, data directory, start time, port, ...
-        int? postgresPid = null, postgresPort = null;
-        var postmaster = store.PgData / "postmaster.pid";
-        if (postmaster.FileExists)
-        {
-            try
-            {
-                var lines = File.ReadAllLines(postmaster);
-                if (lines.Length > 3 && int.TryParse(lines[0].Trim(), CultureInfo.InvariantCulture, out var pid) && IsAlive(pid))
-                {
-                    postgresPid = pid;
-                    postgresPort = int.TryParse(lines[3].Trim(), CultureInfo.InvariantCulture, out var port) ? port : null;
-                }
-            }
-            catch (IOException)
-            {
-                // Being rewritten by a starting or stopping server: treat as not running.
-            }
-        }
+        var postmaster = PostgresCluster.ReadPidFile(store.PgData);
+        var postgresPid = postmaster is not null && IsAlive(postmaster.Pid) ? postmaster.Pid : (int?)null;
+        var postgresPort = postgresPid is null ? null : postmaster!.Port;
 
         return new LocalLiveness(apiPid, postgresPid, postgresPort);
     }
@@ -201,21 +188,17 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
     }
 
     /// <summary>Replaces the data of a running environment: the project's seed, or a pg_dump plain SQL file.</summary>
-    public async Task SeedAsync(EnvironmentStore store, int dbPort, string password, AbsolutePath? dump, AbsolutePath seedFile)
+    public async Task SeedAsync(RunningEnvironment environment, string password, AbsolutePath? dump, AbsolutePath seedFile)
     {
-        var connectionString = DatabaseCounts.ConnectionString(dbPort, password);
         var path = dump ?? seedFile;
         try
         {
-            var isDump = DatabaseSeeder.CreatesTables(path);
-            console.WriteLine(isDump
-                ? $"{path} creates tables: loading it as a full dump (schema and data), then the migrations on top."
-                : $"{path} holds data only: migrating, then loading it.");
-            await DatabaseSeeder.ReloadAsync(connectionString, isDump ? (string)path : null, path, console.WriteLine, cancellationToken);
+            await DatabaseSeeder.SeedAsync(DatabaseCounts.ConnectionString(environment.RequireDbPort(), password), path, SeedMode.Replace,
+                console.WriteLine, cancellationToken);
         }
         catch (Exception ex)
         {
-            throw Explain(ex, $"Loading {path} into environment '{store.Name}' failed");
+            throw Explain(ex, $"Loading {path} into environment '{environment.Name}' failed");
         }
     }
 
@@ -251,6 +234,8 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
         DbPort = plan.DbPort,
         PgBin = pgBin,
         ApiPid = apiPid,
+        Topology = plan.Shape.Topology,
+        AddOns = plan.Shape.AddOns,
     };
 
     /// <summary>The service's role and database, created once; the role gets the environment's password.</summary>
@@ -305,118 +290,12 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>What <c>Rates.Migrator seed</c> does: migrations, then the seed only into an empty database.</summary>
+    /// <summary>The seed policy of the migrate/seed job (<see cref="DatabaseSeeder.SeedAsync"/>): the seed only into an empty database.</summary>
     private async Task MigrateAndSeedAsync(string connectionString, AbsolutePath seedFile)
     {
-        if (await DatabaseSeeder.HasDataAsync(connectionString, cancellationToken))
-        {
-            console.WriteLine("The database already has data; applying migrations only.");
-            console.WriteLine(DatabaseMigrator.Apply(connectionString, console.WriteLine).ToString());
-            return;
-        }
-
         if (!seedFile.FileExists)
-            throw new BuildFailedException($"The project's seed {seedFile} is missing; regenerate it with ./build.sh GenerateSeed.");
-        var isDump = DatabaseSeeder.CreatesTables(seedFile);
-        await DatabaseSeeder.ReloadAsync(connectionString, isDump ? (string)seedFile : null, seedFile, console.WriteLine, cancellationToken);
-    }
-
-    private async Task<int> StartApiAsync(UpPlan plan, AbsolutePath publishedApi, string pgBin)
-    {
-        var store = plan.Store;
-        // A private copy: publishing again (or another environment's Up) never changes the files of a running service.
-        store.ApiDirectory.CreateOrCleanDirectory();
-        CopyDirectory(publishedApi, store.ApiDirectory);
-        if (!PostgresCluster.IsPortFree(plan.ApiPort))
-            throw new BuildFailedException($"API port: {PortAllocator.InUseMessage(plan.ApiPort)}.");
-        var logOffset = store.ApiLog.FileExists ? new FileInfo(store.ApiLog).Length : 0;
-        if (File.Exists(store.ApiPidFile))
-            File.Delete(store.ApiPidFile);
-
-        // setsid detaches the service from the build's session (it outlives the build and Ctrl+C in its terminal);
-        // the shell records its pid, then becomes the service with the output going to api.log.
-        const string script = "echo $$ > \"$1\"; exec \"$2\" \"$3\" >> \"$4\" 2>&1 < /dev/null";
-        var detach = FindOnPath("setsid") is not null ? "setsid" : "nohup";
-        var start = new ProcessStartInfo(detach) { UseShellExecute = false, WorkingDirectory = store.ApiDirectory };
-        if (detach == "setsid")
-            start.ArgumentList.Add("-f");
-        foreach (var argument in new[] { "/bin/sh", "-c", script, "sh", store.ApiPidFile, DotNetHost(), store.ApiDirectory / ApiAssembly, store.ApiLog })
-            start.ArgumentList.Add(argument);
-        // Configured only through the environment (the API's keys), nothing on the command line.
-        start.Environment.Remove("ConnectionStrings__Rates");
-        start.Environment["Database__Host"] = "127.0.0.1";
-        start.Environment["Database__Port"] = plan.DbPort.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Database__Name"] = DatabaseName;
-        start.Environment["Database__Username"] = DatabaseUser;
-        start.Environment["Database__Password"] = plan.Password;
-        start.Environment["Service__Port"] = plan.ApiPort.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Service__ListenAddress"] = "127.0.0.1";
-        // Batch writes need an API key unless allowed without one; this environment, on 127.0.0.1 only, allows them.
-        start.Environment["Auth__AllowAnonymousWrites"] = "true";
-
-        console.WriteLine($"Starting the service on http://127.0.0.1:{plan.ApiPort} (log {store.ApiLog})");
-        using (var launcher = Process.Start(start) ?? throw new BuildFailedException($"Could not start {detach}."))
-        {
-            await launcher.WaitForExitAsync(cancellationToken);
-            if (launcher.ExitCode != 0)
-                throw new BuildFailedException($"Could not start the service: {detach} exited with code {launcher.ExitCode}.");
-        }
-
-        var pid = await WaitForPidFileAsync(store.ApiPidFile)
-            ?? throw new BuildFailedException($"The service did not start: no pid in {store.ApiPidFile}. Log: {ReadTail(store.ApiLog, logOffset)}");
-        store.Save(NewState(plan, pgBin, pid)); // Down finds the process even if this run stops here
-        console.WriteLine($"The service runs as pid {pid}; waiting for /health/ready...");
-
-        var answer = await ServiceProbe.WaitUntilReadyAsync(plan.ApiPort, s_readyTimeout, () => IsAlive(pid), cancellationToken);
-        if (answer.Ready)
-            return pid;
-
-        var exited = !IsAlive(pid);
-        if (!exited)
-            await StopApiAsync(pid);
-        throw new BuildFailedException(
-            (exited ? "The service exited" : $"The service did not become ready ({answer.Detail} on {ServiceProbe.BaseUrl(plan.ApiPort)}/health/ready)") + ". " +
-            $"Last lines of {store.ApiLog}:{Environment.NewLine}{ReadTail(store.ApiLog, logOffset)}");
-    }
-
-    private async Task StopApiAsync(int pid)
-    {
-        console.WriteLine($"Stopping the service (pid {pid}, SIGTERM; waiting up to {s_stopTimeout.TotalSeconds:0} s while it drains requests)");
-        await SignalAndWaitAsync(pid, "TERM", "The service");
-    }
-
-    private async Task SignalAndWaitAsync(int pid, string signal, string what)
-    {
-        await processes.RunAsync("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)],
-            new ProcessOptions { Echo = false, CheckExitCode = false }, CancellationToken.None);
-        var deadline = DateTime.UtcNow + s_stopTimeout;
-        while (IsAlive(pid) && DateTime.UtcNow < deadline)
-            await Task.Delay(200, CancellationToken.None);
-        if (!IsAlive(pid))
-            return;
-        console.WriteLine($"{what} (pid {pid}) did not stop within {s_stopTimeout.TotalSeconds:0} s; killing it.");
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
-        catch (ArgumentException)
-        {
-            // Exited meanwhile.
-        }
-    }
-
-    private static async Task<int?> WaitForPidFileAsync(AbsolutePath file)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            if (ReadFirstInt(file) is { } pid)
-                return pid;
-            await Task.Delay(100);
-        }
-
-        return null;
+            throw new BuildFailedException($"The seed {seedFile} is missing; regenerate the project's seed with ./build.sh GenerateSeed.");
+        await DatabaseSeeder.SeedAsync(connectionString, seedFile, SeedMode.IfEmpty, console.WriteLine, cancellationToken);
     }
 
     /// <summary>Turns the libraries' exceptions into a clean build failure that says what was being done.</summary>
@@ -428,84 +307,5 @@ internal sealed class LocalEnvironment(IAnsiConsole console, ProcessRunner proce
             ? " The database was initialised with another password than the one stored for this environment; wipe its data with Down --volumes."
             : "";
         return new BuildFailedException($"{what}: {ex.Message}{hint}", ex);
-    }
-
-    internal static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The pid runs this environment's copy of the service (not a recycled pid of something else).</summary>
-    private static bool IsApiProcess(int pid, EnvironmentStore store)
-    {
-        if (!IsAlive(pid))
-            return false;
-        var commandLine = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline";
-        if (!File.Exists(commandLine))
-            return true; // no /proc (macOS): the pid file is all there is
-        try
-        {
-            return File.ReadAllText(commandLine).Replace('\0', ' ').Contains(store.ApiDirectory / ApiAssembly, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static int? ReadFirstInt(AbsolutePath file)
-    {
-        try
-        {
-            return file.FileExists && int.TryParse(File.ReadLines(file).FirstOrDefault()?.Trim(), CultureInfo.InvariantCulture, out var value) ? value : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static string ReadTail(AbsolutePath file, long offset)
-    {
-        try
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
-            using var reader = new StreamReader(stream);
-            var lines = reader.ReadToEnd().Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-            // A crash ends with a long stack trace; its first lines say what happened, so show from there.
-            var crash = lines.FindLastIndex(l => l.Contains("Unhandled exception", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
-            var shown = crash >= 0 ? lines.Skip(crash).Take(LogTailLines / 3).ToList() : lines.TakeLast(LogTailLines).ToList();
-            return shown.Count == 0 ? "  (empty)" : string.Join(Environment.NewLine, shown.Select(l => "  " + l));
-        }
-        catch (IOException)
-        {
-            return "  (no log)";
-        }
-    }
-
-    /// <summary>The dotnet host running this build, so the service runs on the same installation.</summary>
-    private static string DotNetHost() =>
-        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, program))
-            .FirstOrDefault(File.Exists);
-
-    private static void CopyDirectory(string source, string target)
-    {
-        foreach (var directory in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, directory)));
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)), overwrite: true);
     }
 }

@@ -8,7 +8,8 @@ internal sealed record UpPlan(
     PortChoice Api,
     PortChoice Db,
     string Password,
-    string PasswordOrigin)
+    string PasswordOrigin,
+    EnvironmentShape Shape)
 {
     public string Name => Store.Name;
     public int ApiPort => Api.Port;
@@ -68,7 +69,7 @@ internal static class RuntimeSelection
         if (runtime is not null)
             return runtime.Value;
         var with = requested == EnvironmentRuntime.Auto ? "" : $" with the {requested.ToString().ToLowerInvariant()} runtime";
-        throw new BuildFailedException($"Environment '{environment}' is not up{with}; start it first: {UpCommand(environment)}");
+        throw new BuildFailedException($"Environment '{environment}' is not up{with}; run {UpCommand(environment)}");
     }
 
     public static string UpCommand(string environment) =>

@@ -14,6 +14,12 @@ public sealed class ParameterAttribute(string description) : Attribute
 
     /// <summary>Largest accepted value of a numeric parameter.</summary>
     public double Maximum { get; set; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// A string parameter that may be given without a value (<c>--send</c> alone) takes this value then; null: a value
+    /// is required.
+    /// </summary>
+    public string? ValueWhenBare { get; set; }
 }
 
 /// <summary>

@@ -29,7 +29,8 @@ internal static class CommandLineParser
         // messages. Bool options are Option<bool> so "--flag Target" does not swallow the target name.
         var options = parameters.ToDictionary(
             p => p,
-            p => p.ValueType == typeof(bool) ? (Option)new Option<bool>(p.CliName) : new Option<string>(p.CliName));
+            p => p.ValueType == typeof(bool) ? (Option)new Option<bool>(p.CliName)
+                : new Option<string>(p.CliName) { Arity = p.Attribute.ValueWhenBare is null ? ArgumentArity.ExactlyOne : ArgumentArity.ZeroOrOne });
 
         var root = new RootCommand();
         root.Options.Clear(); // the build's own --help replaces the generated one; there is no --version
@@ -59,7 +60,7 @@ internal static class CommandLineParser
                 continue;
             values[parameter.Name] = option is Option<bool> flag
                 ? (result.GetValue(flag) ? "true" : "false")
-                : given.Tokens.Single().Value;
+                : given.Tokens.Count == 0 ? parameter.Attribute.ValueWhenBare! : given.Tokens.Single().Value;
         }
 
         var skipped = result.GetResult(skip) is { Implicit: false } skipResult

@@ -1,6 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using CliWrap;
+using Rates.Processes;
 
 namespace Rates.Build.Framework;
 
@@ -42,7 +40,10 @@ public sealed class ProcessFailedException(string commandLine, int? exitCode, IR
     public IReadOnlyList<string> OutputTail { get; } = outputTail;
 }
 
-/// <summary>Runs external commands for targets (over CliWrap) with output streaming, capture and secret masking.</summary>
+/// <summary>
+/// Runs external commands for targets over the shared <see cref="CommandRunner"/>: output streamed to the console and
+/// captured, secrets masked everywhere, a non-zero exit code a <see cref="ProcessFailedException"/> with the output's tail.
+/// </summary>
 public sealed class ProcessRunner(TextWriter output, string workingDirectory, IEnumerable<string>? secrets = null)
 {
     public const int TailLines = 40;
@@ -57,70 +58,39 @@ public sealed class ProcessRunner(TextWriter output, string workingDirectory, IE
             .Distinct().OrderByDescending(s => s.Length).ToArray(); // longest first, so a secret containing another is fully hidden
         string Mask(string text) => secrets.Aggregate(text, (current, secret) => current.Replace(secret, "****", StringComparison.Ordinal));
 
-        var lines = new List<string>();
-        var stdout = new List<string>();
-        var stderr = new List<string>();
-        void OnLine(string line, List<string> stream)
-        {
-            lock (lines)
-            {
-                lines.Add(line);
-                stream.Add(line);
-                if (options.Echo)
-                    output.WriteLine(Mask(line));
-            }
-        }
-
         var argumentList = arguments.ToList();
-        var command = Cli.Wrap(executable)
-            .WithArguments(argumentList)
-            .WithWorkingDirectory(options.WorkingDirectory ?? workingDirectory)
-            .WithEnvironmentVariables(options.Environment)
-            .WithValidation(CommandResultValidation.None)
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => OnLine(line, stdout)))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(line => OnLine(line, stderr)));
-        if (options.StandardInput is not null)
-            command = command.WithStandardInputPipe(PipeSource.FromString(options.StandardInput));
-
         // Mask before quoting: quoting may escape characters of a secret, which would then no longer match.
-        var commandLine = string.Join(' ', argumentList.Prepend(executable).Select(a => ShellQuote(Mask(a))));
+        var commandLine = string.Join(' ', argumentList.Prepend(executable).Select(a => CommandLine.Quote(Mask(a))));
         if (options.Echo)
             output.WriteLine($"> {commandLine}");
 
-        var stopwatch = Stopwatch.StartNew();
-        int exitCode;
+        CommandResult result;
         try
         {
-            exitCode = (await command.ExecuteAsync(cancellationToken)).ExitCode;
+            result = await CommandRunner.RunAsync(executable, argumentList, new CommandSettings
+            {
+                WorkingDirectory = options.WorkingDirectory ?? workingDirectory,
+                Environment = options.Environment,
+                StandardInput = options.StandardInput,
+                OnLine = options.Echo ? (line, _) => output.WriteLine(Mask(line)) : null,
+            }, cancellationToken);
         }
-        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        catch (CommandStartException ex)
         {
-            // CliWrap reports a missing executable or working directory this way.
             throw new ProcessFailedException(commandLine, null, [],
-                $"Could not start '{executable}' ({ex.Message}).{Environment.NewLine}Command: {commandLine}");
+                $"Could not start '{executable}' ({ex.InnerException?.Message}).{Environment.NewLine}Command: {commandLine}");
         }
 
-        List<string> snapshot;
-        lock (lines)
-            snapshot = [.. lines];
-        var result = new ProcessResult(commandLine, exitCode, string.Join('\n', stdout), string.Join('\n', stderr),
-            snapshot, stopwatch.Elapsed);
-        if (options.CheckExitCode && exitCode != 0)
+        if (options.CheckExitCode && result.ExitCode != 0)
         {
-            var tail = snapshot.TakeLast(TailLines).Select(Mask).ToList();
-            var message = $"Command failed with exit code {exitCode}: {commandLine}{Environment.NewLine}" +
+            var tail = result.Tail(TailLines).Select(Mask).ToList();
+            var message = $"Command failed with exit code {result.ExitCode}: {commandLine}{Environment.NewLine}" +
                 (tail.Count == 0
                     ? "(no output)"
                     : $"Last {tail.Count} lines of output:{Environment.NewLine}{string.Join(Environment.NewLine, tail.Select(l => "  " + l))}");
-            throw new ProcessFailedException(commandLine, exitCode, tail, message);
+            throw new ProcessFailedException(commandLine, result.ExitCode, tail, message);
         }
 
-        return result;
+        return new ProcessResult(commandLine, result.ExitCode, result.StandardOutput, result.StandardError, result.Lines, result.Duration);
     }
-
-    /// <summary>Quotes like a POSIX shell, so a command line in the log can be pasted into a terminal.</summary>
-    private static string ShellQuote(string argument) =>
-        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%*".Contains(c))
-            ? argument
-            : "'" + argument.Replace("'", "'\\''") + "'";
 }

@@ -2,6 +2,23 @@ using Npgsql;
 
 namespace Rates.Database;
 
+/// <summary>What <see cref="DatabaseSeeder.SeedAsync"/> does with a database that already has data.</summary>
+public enum SeedMode
+{
+    /// <summary>Keep it: only the migrations run (Up, the migrator's <c>seed</c>).</summary>
+    IfEmpty,
+
+    /// <summary>Replace it (DbSeed, the migrator's <c>seed --force</c>).</summary>
+    Replace,
+}
+
+/// <summary>What a seed did.</summary>
+public enum SeedOutcome
+{
+    Loaded,
+    KeptExistingData,
+}
+
 /// <summary>
 /// Replaces the data of a Rates database: either with a full pg_dump (schema and data, e.g. the original
 /// service's dump), after which the migrations bring its schema up to date, or with the project's seed
@@ -59,6 +76,31 @@ public static class DatabaseSeeder
         }
 
         await AnalyzeAsync(connectionString, cancellationToken);
+    }
+
+    /// <summary>
+    /// The seed policy of every runtime and of the migrator: the migrations, then the data of <paramref name="path"/>
+    /// only into an empty database unless <paramref name="mode"/> is <see cref="SeedMode.Replace"/>. A file that creates
+    /// the tables (a full pg_dump such as the original service's) is loaded first and migrated on top; a data-only file
+    /// (the project's seed) is loaded into the migrated schema.
+    /// </summary>
+    public static async Task<SeedOutcome> SeedAsync(string connectionString, string path, SeedMode mode, Action<string>? log,
+        CancellationToken cancellationToken)
+    {
+        log ??= _ => { };
+        if (mode == SeedMode.IfEmpty && await HasDataAsync(connectionString, cancellationToken))
+        {
+            log("The database already has data; applying migrations only.");
+            log(DatabaseMigrator.Apply(connectionString, log).ToString());
+            return SeedOutcome.KeptExistingData;
+        }
+
+        var isDump = CreatesTables(path);
+        log(isDump
+            ? $"{path} creates tables: loading it as a full dump (schema and data), then the migrations on top."
+            : $"{path} holds data only: migrating, then loading it.");
+        await ReloadAsync(connectionString, isDump ? path : null, path, log, cancellationToken);
+        return SeedOutcome.Loaded;
     }
 
     /// <summary>True when any of regions, ports or prices exists and holds a row.</summary>

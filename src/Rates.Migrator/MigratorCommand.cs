@@ -199,21 +199,13 @@ internal static class MigratorCommand
             return UsageError;
         }
 
-        if (!force && await DatabaseSeeder.HasDataAsync(connectionString, cancellationToken))
+        var outcome = await DatabaseSeeder.SeedAsync(connectionString, path, force ? SeedMode.Replace : SeedMode.IfEmpty, output.WriteLine, cancellationToken);
+        if (outcome == SeedOutcome.KeptExistingData)
         {
-            output.WriteLine("The database already has data; applying migrations only (use --force to replace the data).");
-            output.WriteLine(DatabaseMigrator.Apply(connectionString, output.WriteLine).ToString());
+            output.WriteLine("Use --force to replace the data.");
             return Success;
         }
 
-        var isDump = DatabaseSeeder.CreatesTables(path);
-        output.WriteLine(isDump ? $"{path} creates tables: loading it as a full dump (schema and data)." : $"{path} holds data only: loading it as a seed.");
-        await DatabaseSeeder.ReloadAsync(
-            connectionString,
-            isDump ? path : null,
-            path,
-            output.WriteLine,
-            cancellationToken);
         output.WriteLine("Done.");
         return Success;
     }

@@ -168,7 +168,7 @@ public class EnvironmentTests
         Assert.Equal(EnvironmentRuntime.Local, RuntimeSelection.ForRunning("dev", EnvironmentRuntime.Auto, false, true));
 
         var error = Assert.Throws<BuildFailedException>(() => RuntimeSelection.ForRunning("ci-b", EnvironmentRuntime.Auto, false, false));
-        Assert.Equal("Environment 'ci-b' is not up; start it first: ./build.sh Up --env ci-b", error.Message);
+        Assert.Equal("Environment 'ci-b' is not up; run ./build.sh Up --env ci-b", error.Message);
     }
 
     [Theory]

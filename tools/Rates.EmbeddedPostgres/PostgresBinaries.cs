@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Rates.Processes;
 
 namespace Rates.EmbeddedPostgres;
 
@@ -74,32 +74,24 @@ public sealed partial class PostgresBinaries
     // "postgres --version" is answered before the server's refusal to run as root, so it works for every caller.
     private static string ReadVersion(string postgres)
     {
-        string output;
-        int exitCode;
+        CommandResult result;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(postgres, "--version")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            }) ?? throw new EmbeddedPostgresException($"Could not start {postgres}.");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
-            {
-                process.Kill();
-                throw new EmbeddedPostgresException($"'{postgres} --version' did not answer within 30 seconds.");
-            }
-
-            output = (stdout.Result + stderr.Result).Trim();
-            exitCode = process.ExitCode;
+            // Synchronous on purpose: the binaries are described once, when they are chosen.
+            result = CommandRunner.RunAsync(postgres, ["--version"], cancellationToken: timeout.Token).GetAwaiter().GetResult();
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (CommandStartException e)
         {
-            throw new EmbeddedPostgresException($"Could not run '{postgres} --version': {e.Message}", e);
+            throw new EmbeddedPostgresException($"Could not run '{postgres} --version': {e.InnerException?.Message}", e);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new EmbeddedPostgresException($"'{postgres} --version' did not answer within 30 seconds.");
         }
 
+        var output = string.Join('\n', result.Lines).Trim();
+        var exitCode = result.ExitCode;
         var match = VersionPattern().Match(output);
         if (exitCode != 0 || !match.Success)
         {

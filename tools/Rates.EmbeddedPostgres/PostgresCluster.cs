@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Rates.Processes;
 
 namespace Rates.EmbeddedPostgres;
 
@@ -304,7 +305,7 @@ public sealed partial class PostgresCluster
 
         throw new EmbeddedPostgresException(
             $"PostgreSQL did not start on 127.0.0.1:{Port} (pg_ctl exit code {result.ExitCode}).{Environment.NewLine}" +
-            $"Command: {ProcessRunner.FormatCommandLine(file, wrapped)}{Environment.NewLine}" +
+            $"Command: {CommandLine.Format(file, wrapped)}{Environment.NewLine}" +
             ProcessRunner.OutputTail(result) + Environment.NewLine +
             $"Server log {LogFile} (last lines):{Environment.NewLine}" +
             (log.Trim().Length == 0 ? "  (empty)" : ProcessRunner.Tail(log, LogTailLines)));
@@ -332,7 +333,7 @@ public sealed partial class PostgresCluster
         {
             throw new EmbeddedPostgresException(
                 $"PostgreSQL in {DataDirectory} did not stop (pg_ctl exit code {result.ExitCode}).{Environment.NewLine}" +
-                $"Command: {ProcessRunner.FormatCommandLine(file, wrapped)}{Environment.NewLine}" +
+                $"Command: {CommandLine.Format(file, wrapped)}{Environment.NewLine}" +
                 ProcessRunner.OutputTail(result));
         }
     }
@@ -399,13 +400,30 @@ public sealed partial class PostgresCluster
     public async Task<int?> GetRunningPortAsync(CancellationToken ct = default) =>
         await IsRunningAsync(ct).ConfigureAwait(false) ? ReadPortFromPidFile() : null;
 
-    private int? ReadPortFromPidFile()
+    private int? ReadPortFromPidFile() => ReadPidFile(DataDirectory)?.Port;
+
+    /// <summary>
+    /// The postmaster's pid and port from <c>postmaster.pid</c> in <paramref name="dataDirectory"/> (lines: pid, data
+    /// directory, start time, port, ...), or null when there is no such file or it is being rewritten. Whether that
+    /// process still runs is the caller's question.
+    /// </summary>
+    public static PostmasterPidFile? ReadPidFile(string dataDirectory)
     {
         try
         {
-            // postmaster.pid lines: pid, data directory, start time, port, ...
-            var lines = File.ReadAllLines(Path.Combine(DataDirectory, PidFile));
-            return lines.Length > 3 && int.TryParse(lines[3].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
+            var path = Path.Combine(dataDirectory, PidFile);
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            var lines = File.ReadAllLines(path);
+            if (lines.Length <= 3 || !int.TryParse(lines[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                return null;
+            }
+
+            return new PostmasterPidFile(pid, int.TryParse(lines[3].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -503,3 +521,6 @@ public sealed partial class PostgresCluster
     [GeneratedRegex("^[A-Za-z0-9_.:/,+-]+$")]
     private static partial Regex SettingValue();
 }
+
+/// <summary>What <c>postmaster.pid</c> says: the server's pid and, once it listens, its port.</summary>
+public sealed record PostmasterPidFile(int Pid, int? Port);

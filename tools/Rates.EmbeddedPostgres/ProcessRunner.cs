@@ -1,15 +1,13 @@
-using System.Text;
-using CliWrap;
-using CliWrap.Buffered;
+using Rates.Processes;
 
 namespace Rates.EmbeddedPostgres;
 
-/// <summary>Runs a command to completion and turns a failure into a message with the command line and its output.</summary>
+/// <summary>Runs initdb, pg_ctl and friends through the shared <see cref="CommandRunner"/>; a failure becomes an <see cref="EmbeddedPostgresException"/>.</summary>
 internal static class ProcessRunner
 {
     private const int TailLines = 30;
 
-    public static async Task<BufferedCommandResult> RunAsync(
+    public static async Task<CommandResult> RunAsync(
         string file,
         IReadOnlyList<string> arguments,
         string what,
@@ -18,23 +16,14 @@ internal static class ProcessRunner
         string? workingDirectory = null,
         IReadOnlySet<int>? acceptedExitCodes = null)
     {
-        var command = Cli.Wrap(file)
-            .WithArguments(arguments)
-            .WithValidation(CommandResultValidation.None);
-        if (workingDirectory is not null)
-        {
-            command = command.WithWorkingDirectory(workingDirectory);
-        }
-
-        BufferedCommandResult result;
+        CommandResult result;
         try
         {
-            result = await command.ExecuteBufferedAsync(ct).ConfigureAwait(false);
+            result = await CommandRunner.RunAsync(file, arguments, new CommandSettings { WorkingDirectory = workingDirectory }, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (CommandStartException e)
         {
-            // CliWrap throws here when the executable cannot be started at all (missing, not executable).
-            throw new EmbeddedPostgresException($"{what} could not be started: {FormatCommandLine(file, arguments)}: {e.Message}", e);
+            throw new EmbeddedPostgresException($"{what} could not be started: {e.CommandLine}: {e.InnerException?.Message}", e);
         }
 
         var accepted = result.ExitCode == 0 || (acceptedExitCodes?.Contains(result.ExitCode) ?? false);
@@ -42,20 +31,17 @@ internal static class ProcessRunner
         {
             throw new EmbeddedPostgresException(
                 $"{what} failed with exit code {result.ExitCode}.{Environment.NewLine}" +
-                $"Command: {FormatCommandLine(file, arguments)}{Environment.NewLine}" +
+                $"Command: {result.CommandLine}{Environment.NewLine}" +
                 OutputTail(result));
         }
 
         return result;
     }
 
-    public static string OutputTail(BufferedCommandResult result)
+    public static string OutputTail(CommandResult result)
     {
-        var text = new StringBuilder();
-        var output = (result.StandardOutput + result.StandardError).Trim();
-        text.Append("Output:");
-        text.Append(output.Length == 0 ? " (none)" : Environment.NewLine + Tail(output, TailLines));
-        return text.ToString();
+        var tail = result.Tail(TailLines);
+        return "Output:" + (tail.Count == 0 ? " (none)" : Environment.NewLine + string.Join(Environment.NewLine, tail.Select(l => "  " + l)));
     }
 
     public static string Tail(string text, int lines)
@@ -63,12 +49,4 @@ internal static class ProcessRunner
         var all = text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
         return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)).Select(l => "  " + l));
     }
-
-    public static string FormatCommandLine(string file, IEnumerable<string> arguments) =>
-        string.Join(' ', new[] { file }.Concat(arguments).Select(Quote));
-
-    private static string Quote(string argument) =>
-        argument.Length > 0 && argument.All(c => char.IsLetterOrDigit(c) || "-_./=:,@+%".Contains(c))
-            ? argument
-            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

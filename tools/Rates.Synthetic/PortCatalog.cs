@@ -12,6 +12,10 @@ public sealed partial class PortCatalog
     /// <summary>The catalog used for the seed data and for synthetic batches.</summary>
     public static PortCatalog Default { get; } = new(CatalogData.Regions, CatalogData.Ports);
 
+    /// <summary>A catalog of other data, e.g. the regions and ports of a running database, checked like the default one.</summary>
+    /// <exception cref="InvalidOperationException">A slug or code does not fit, a parent is unknown, or the regions form a cycle.</exception>
+    public static PortCatalog Create(IEnumerable<Region> regions, IEnumerable<Port> ports) => new(regions, ports);
+
     private readonly Dictionary<string, Region> _regionsBySlug;
     private readonly Dictionary<string, Port> _portsByCode;
 
