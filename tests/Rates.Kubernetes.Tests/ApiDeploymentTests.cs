@@ -35,10 +35,13 @@ public sealed class ApiDeploymentTests
         var preStop = rendered.ApiContainer.Lifecycle?.PreStop?.Sleep?.Seconds;
         Assert.True(preStop is > 0, $"{overlay}: the API has no preStop pause, so it may drain while the endpoint still receives traffic.");
 
-        var drain = SettingOrDefault(rendered, nameof(ShutdownOptions.DrainTimeoutSeconds), new ShutdownOptions().DrainTimeoutSeconds);
+        // After SIGTERM the service serves on for Shutdown__PreStopSeconds, then drains for Shutdown__DrainTimeoutSeconds.
+        var defaults = new ShutdownOptions();
+        var serviceWindow = SettingOrDefault(rendered, nameof(ShutdownOptions.PreStopSeconds), defaults.PreStopSeconds);
+        var drain = SettingOrDefault(rendered, nameof(ShutdownOptions.DrainTimeoutSeconds), defaults.DrainTimeoutSeconds);
         var grace = pod.TerminationGracePeriodSeconds ?? 30;
-        Assert.True(grace > preStop + drain,
-            $"{overlay}: terminationGracePeriodSeconds {grace} must exceed the preStop pause {preStop} s plus Shutdown__DrainTimeoutSeconds {drain} s.");
+        Assert.True(grace > preStop + serviceWindow + drain,
+            $"{overlay}: terminationGracePeriodSeconds {grace} must exceed the preStop pause {preStop} s plus Shutdown__PreStopSeconds {serviceWindow} s plus Shutdown__DrainTimeoutSeconds {drain} s.");
     }
 
     [Theory]

@@ -10,8 +10,12 @@ public sealed class DatabaseTests
 {
     private const string Host = $"{DatabaseOptions.SectionName}__{nameof(DatabaseOptions.Host)}";
     private const string Name = $"{DatabaseOptions.SectionName}__{nameof(DatabaseOptions.Name)}";
-    private const string Username = $"{DatabaseOptions.SectionName}__{nameof(DatabaseOptions.Username)}";
-    private const string Password = $"{DatabaseOptions.SectionName}__{nameof(DatabaseOptions.Password)}";
+    internal const string Username = $"{DatabaseOptions.SectionName}__{nameof(DatabaseOptions.Username)}";
+    internal const string Password = $"{DatabaseOptions.SectionName}__{nameof(DatabaseOptions.Password)}";
+
+    /// <summary>The Barman Cloud plugin of CloudNativePG, and the ObjectStore the cluster's operator creates for it.</summary>
+    internal const string BarmanCloudPlugin = "barman-cloud.cloudnative-pg.io";
+    internal const string BackupObjectStore = "rates-backups";
 
     [Theory]
     [MemberData(nameof(Overlays.Names), MemberType = typeof(Overlays))]
@@ -64,21 +68,23 @@ public sealed class DatabaseTests
     {
         var rendered = RenderedOverlay.Of(overlay);
         var cluster = rendered.Database;
-        var store = cluster.Spec.Backup?.BarmanObjectStore;
+        var archiver = cluster.Spec.Plugins.SingleOrDefault(p => p.Name == BarmanCloudPlugin);
         if (!Overlays.For(overlay).Backups)
         {
-            Assert.Null(store);
+            Assert.Null(archiver);
             Assert.Empty(rendered.All<CnpgScheduledBackup>());
             return;
         }
 
-        Assert.StartsWith("s3://", store?.DestinationPath);
-        Assert.EndsWith($"/{overlay}", store!.DestinationPath);
-        Assert.NotNull(store.S3Credentials?.AccessKeyId);
-        Assert.NotNull(store.S3Credentials.SecretAccessKey);
+        Assert.True(archiver is not null, $"{overlay}: Cluster {cluster.Metadata.Name} does not use the {BarmanCloudPlugin} plugin.");
+        Assert.True(archiver.IsWalArchiver == true && archiver.Enabled != false, $"{overlay}: the {BarmanCloudPlugin} plugin does not archive the WAL, so no point in time between base backups can be restored.");
+        // The object store is the namespace's ObjectStore, created by the cluster's operator: no bucket in the repository.
+        Assert.Equal(BackupObjectStore, archiver.Parameters.GetValueOrDefault("barmanObjectName"));
+        Assert.DoesNotContain("s3://", rendered.Yaml, StringComparison.Ordinal);
+
         var backup = Assert.Single(rendered.All<CnpgScheduledBackup>()).Spec;
         Assert.Equal(cluster.Metadata.Name, backup.Cluster.Name);
-        Assert.Equal("barmanObjectStore", backup.Method);
+        Assert.Equal(("plugin", BarmanCloudPlugin), (backup.Method, backup.PluginConfiguration?.Name));
         Assert.Equal(6, backup.Schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length); // seconds first
     }
 

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using k8s.Models;
+using Rates.Api.Metrics;
 using Rates.Kubernetes.Tests.Infrastructure;
 using Rates.Kubernetes.Tests.Models;
 using YamlDotNet.Serialization;
@@ -18,9 +21,27 @@ public sealed class MonitoringTests
         Assert.True(ApiDeploymentTests.Selects(monitor.Selector, rendered.Api.Spec.Template.Metadata.Labels), $"{overlay}: the PodMonitor does not select the API pods.");
         var endpoint = Assert.Single(monitor.PodMetricsEndpoints);
         Assert.True(ServiceContract.Routes.Contains(endpoint.Path ?? "/metrics"), $"{overlay}: the PodMonitor scrapes {endpoint.Path}, which the service does not map.");
-        Assert.Contains(rendered.ApiContainer.Ports, p => p.Name == endpoint.Port);
+        // The service serves /metrics on Metrics__Port only (when set): the scraped port must be that one.
+        var metricsPort = rendered.Setting(rendered.ApiContainer, $"{MetricsOptions.SectionName}__{nameof(MetricsOptions.Port)}");
+        var scraped = rendered.ApiContainer.Ports.SingleOrDefault(p => p.Name == endpoint.Port);
+        Assert.True(scraped is not null, $"{overlay}: the PodMonitor scrapes port {endpoint.Port}, which the API container does not declare.");
+        Assert.True(metricsPort is not null and not "0", $"{overlay}: Metrics__Port is not set, so /metrics is served on the public port.");
+        Assert.Equal(metricsPort, scraped.ContainerPort.ToString(CultureInfo.InvariantCulture));
         // The rules of deploy/monitoring select the service's series by job="rates-api".
         Assert.Equal("rates-api", rendered.Api.Spec.Template.Metadata.Labels[monitor.JobLabel ?? ""]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays.Names), MemberType = typeof(Overlays))]
+    public void The_metrics_port_is_not_exposed_by_the_service(string overlay)
+    {
+        var rendered = RenderedOverlay.Of(overlay);
+        var service = rendered.Single<V1Service>(s => s.Metadata, "rates-api");
+        var metrics = rendered.ApiContainer.Ports.Single(p => p.ContainerPort.ToString(CultureInfo.InvariantCulture) ==
+            rendered.Setting(rendered.ApiContainer, $"{MetricsOptions.SectionName}__{nameof(MetricsOptions.Port)}"));
+
+        Assert.All(service.Spec.Ports, p => Assert.True(p.TargetPort.Value != metrics.Name && p.TargetPort.Value != metrics.ContainerPort.ToString(CultureInfo.InvariantCulture),
+            $"{overlay}: Service rates-api routes port {p.Port} to the management port {metrics.Name}."));
     }
 
     [Theory]

@@ -79,15 +79,27 @@ public sealed class RenderedOverlay
 
     public IEnumerable<(string Owner, V1PodSpec Pod)> PodSpecs => PodTemplates.Select(t => (t.Owner, t.Template.Spec));
 
-    /// <summary>The settings a container receives: its env entries and the keys of the ConfigMaps it loads.</summary>
+    /// <summary>Stands for the keys of a Secret loaded whole (envFrom): the cluster's operator creates it, so its keys are not known here.</summary>
+    public const string AnySecretKey = "<key>";
+
+    /// <summary>
+    /// The settings a container receives: its env entries, the keys of the ConfigMaps it loads, and for a Secret it
+    /// loads whole, one setting named by its prefix and <see cref="AnySecretKey"/>.
+    /// </summary>
     public IReadOnlyList<(string Name, string? Value, string Source)> Settings(V1Container container)
     {
         var settings = new List<(string, string?, string)>();
         foreach (var source in container.EnvFrom ?? [])
         {
-            Assert.True(source.ConfigMapRef is not null, $"{Name}: container {container.Name} loads env from something other than a ConfigMap.");
+            if (source.SecretRef is { } secret)
+            {
+                settings.Add(($"{source.Prefix}{AnySecretKey}", null, $"Secret {secret.Name}/*"));
+                continue;
+            }
+
+            Assert.True(source.ConfigMapRef is not null, $"{Name}: container {container.Name} loads env from something other than a ConfigMap or a Secret.");
             var map = Single<V1ConfigMap>(m => m.Metadata, source.ConfigMapRef.Name);
-            settings.AddRange((map.Data ?? new Dictionary<string, string>()).Select(p => (p.Key, (string?)p.Value, $"ConfigMap {map.Metadata.Name}")));
+            settings.AddRange((map.Data ?? new Dictionary<string, string>()).Select(p => ($"{source.Prefix}{p.Key}", (string?)p.Value, $"ConfigMap {map.Metadata.Name}")));
         }
 
         foreach (var variable in container.Env ?? [])

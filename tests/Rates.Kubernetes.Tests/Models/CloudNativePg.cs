@@ -28,7 +28,7 @@ public sealed record CnpgClusterSpec
     public CnpgStorage? Storage { get; init; }
     public V1ResourceRequirements? Resources { get; init; }
     public CnpgAffinity? Affinity { get; init; }
-    public CnpgBackup? Backup { get; init; }
+    public List<CnpgPluginConfiguration> Plugins { get; init; } = [];
     public CnpgManagedConfiguration? Managed { get; init; }
 }
 
@@ -41,6 +41,10 @@ public sealed record CnpgInitDb
 {
     public string? Database { get; init; }
     public string? Owner { get; init; }
+
+    /// <summary>Statements run once as the superuser in the new application database.</summary>
+    [YamlMember(Alias = "postInitApplicationSQL")]
+    public List<string> PostInitApplicationSql { get; init; } = [];
 }
 
 public sealed record CnpgPostgresConfiguration
@@ -61,39 +65,16 @@ public sealed record CnpgAffinity
     public string? PodAntiAffinityType { get; init; }
 }
 
-public sealed record CnpgBackup
-{
-    public string? RetentionPolicy { get; init; }
-    public CnpgBarmanObjectStore? BarmanObjectStore { get; init; }
-}
-
-public sealed record CnpgBarmanObjectStore
-{
-    public string? DestinationPath { get; init; }
-
-    [YamlMember(Alias = "endpointURL")]
-    public string? EndpointUrl { get; init; }
-
-    public CnpgS3Credentials? S3Credentials { get; init; }
-    public CnpgCompression? Wal { get; init; }
-    public CnpgCompression? Data { get; init; }
-}
-
-public sealed record CnpgS3Credentials
-{
-    public CnpgSecretKeySelector? AccessKeyId { get; init; }
-    public CnpgSecretKeySelector? SecretAccessKey { get; init; }
-}
-
-public sealed record CnpgSecretKeySelector
+/// <summary>A CNPG-I plugin the cluster uses (<c>spec.plugins</c>), e.g. Barman Cloud for WAL archiving and backups.</summary>
+public sealed record CnpgPluginConfiguration
 {
     public required string Name { get; init; }
-    public required string Key { get; init; }
-}
+    public bool? Enabled { get; init; }
 
-public sealed record CnpgCompression
-{
-    public string? Compression { get; init; }
+    [YamlMember(Alias = "isWALArchiver")]
+    public bool? IsWalArchiver { get; init; }
+
+    public Dictionary<string, string> Parameters { get; init; } = [];
 }
 
 /// <summary>Roles the operator creates and keeps in sync (<c>spec.managed.roles</c>).</summary>
@@ -109,8 +90,13 @@ public sealed record CnpgRole
     public string? Comment { get; init; }
     public bool? Login { get; init; }
     public bool? Superuser { get; init; }
+
+    [YamlMember(Alias = "createdb")]
     public bool? CreateDb { get; init; }
+
+    [YamlMember(Alias = "createrole")]
     public bool? CreateRole { get; init; }
+
     public bool? Inherit { get; init; }
     public bool? Replication { get; init; }
     public int? ConnectionLimit { get; init; }
@@ -139,5 +125,12 @@ public sealed record CnpgScheduledBackupSpec
     public bool? Suspend { get; init; }
     public string? BackupOwnerReference { get; init; }
     public string? Method { get; init; }
+    public CnpgBackupPluginConfiguration? PluginConfiguration { get; init; }
     public required CnpgLocalObjectReference Cluster { get; init; }
+}
+
+public sealed record CnpgBackupPluginConfiguration
+{
+    public required string Name { get; init; }
+    public Dictionary<string, string> Parameters { get; init; } = [];
 }
