@@ -40,7 +40,8 @@ partial class Build
 
     async Task RunChaosAsync()
     {
-        var target = ChaosTargetOf(new EnvironmentStore(TemporaryDirectory, EnvironmentNames.Validate(Env)), out var state);
+        var target = await FindHaAsync();
+        var state = target.State;
         var faults = ChaosFaultList.Length == 0 ? ChaosFaults.Names : ChaosFaultList;
         if (faults.FirstOrDefault(f => !ChaosFaults.Names.Contains(f)) is { } unknown)
             throw new BuildFailedException($"--chaos-fault-list: '{unknown}' is not a fault; the faults are {string.Join(", ", ChaosFaults.Names)}.");
@@ -50,9 +51,9 @@ partial class Build
         var connectionString = ChaosConnectionString(state.Ports.Write, target.OwnerPassword);
         var journal = new ChaosJournal();
         using var generator = new ChaosLoad(new Uri(ServiceProbe.BaseUrl(state.Ports.Api)), load, await ChaosLanesAsync(connectionString), journal);
-        var environment = new HaEnvironment(Output, Docker, RootDirectory, CancellationToken);
-        var injector = new ChaosFaults(Output, Docker, environment, new HaOperations(Output, Docker, environment, CancellationToken), target, journal);
-        Output.WriteLine($"Fault run {load.RunId} on '{target.Environment}': {string.Join(", ", faults)} over at least {ChaosDuration} s");
+        using var patroni = target.Patroni();
+        var injector = new ChaosFaults(Output, Docker, target, patroni, journal, CancellationToken);
+        Output.WriteLine($"Fault run {load.RunId} on '{target.Name}': {string.Join(", ", faults)} over at least {ChaosDuration} s");
 
         using var stop = new CancellationTokenSource();
         var running = generator.RunAsync(stop.Token);
@@ -67,7 +68,7 @@ partial class Build
         await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, ChaosDuration - journal.Now.TotalSeconds)), CancellationToken);
         await stop.CancelAsync();
         await running; // senders finish (or give up on) the batch they started
-        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Environment, started, journal.Now, load), records, journal, connectionString);
+        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Name, started, journal.Now, load), records, journal, connectionString);
     }
 
     async Task ChaosReportAsync(ChaosRunInfo run, IReadOnlyList<FaultRecord> records, ChaosJournal journal, string connectionString)
@@ -83,17 +84,6 @@ partial class Build
             throw new BuildFailedException($"The fault run failed: lost {verdict.Lost.Count}, partial {verdict.Partial.Count}, duplicated {verdict.Duplicated.Count}, " +
                                            $"rows of unacknowledged batches {verdict.Orphaned.Count}, answers 500: {errors} " +
                                            $"(first ids: {string.Join(", ", verdict.Lost.Concat(verdict.Partial).Concat(verdict.Duplicated).Concat(verdict.Orphaned).Take(5))}).");
-    }
-
-    ChaosTarget ChaosTargetOf(EnvironmentStore store, out HaState state)
-    {
-        state = HaState.Load(store) ?? throw new BuildFailedException(
-            $"Environment '{store.Name}' is not an ha environment (no {HaState.File(store)}); start one with ./build.sh Up --topology ha --env {store.Name}.");
-        var secrets = HaSecrets.Load(store) ?? throw new BuildFailedException($"No secrets are stored for environment '{store.Name}' ({HaSecrets.File(store)}).");
-        var password = store.PasswordOfRunning(DbPassword);
-        var environment = new HaEnvironment(Output, Docker, RootDirectory, CancellationToken);
-        return new ChaosTarget(store.Name, environment.Project(store, state, password, secrets), HaEnvironment.Patroni(state, secrets),
-            state.Ports.Write, password, state.ApiReplicas);
     }
 
     static string ChaosConnectionString(int writePort, string password) => new NpgsqlConnectionStringBuilder

@@ -40,8 +40,9 @@ partial class Build
     [Secret]
     readonly string? DbPassword;
 
-    [Parameter("What Up brings up: single (one PostgreSQL, the migrate/seed job, one service). Down, Status and DbSeed use the " +
-               "topology the environment was brought up with.")]
+    [Parameter("What Up brings up: single (one PostgreSQL, the migrate/seed job, one service) or ha (three PostgreSQL nodes under " +
+               "Patroni with etcd, HAProxy's write/read/API endpoints and --api-replicas API replicas; docker runtime only). Down, Status " +
+               "and DbSeed use the topology the environment was brought up with.")]
     readonly Topology Topology = Topology.Single;
 
     [Parameter("PostgreSQL image of the docker runtime.")]
@@ -82,6 +83,8 @@ partial class Build
 
             if (running.Count > 0)
                 Output.Write(table);
+            foreach (var environment in running)
+                await environment.Runtime.WriteDetailsAsync(environment);
             if (!engine.Reachable)
                 Output.WriteLine($"Docker environments are not listed: no Docker engine answered `docker info` ({engine.Detail}).");
         });

@@ -50,13 +50,14 @@ partial class Build
     {
         var plan = await PlanUpAsync();
         await PlanMonitoringAsync(plan);
-        WriteRows(
+        WriteRows([
             ("Environment", plan.Name),
             ("Runtime", $"{Lower(plan.Runtime)} ({plan.RuntimeReason})"),
             ("Topology", plan.Shape.ToString()),
             ("API port", $"{plan.ApiPort} ({plan.Api.Reason})"),
             ("DB port", $"{plan.DbPort} ({plan.Db.Reason})"),
-            ("DB password", plan.PasswordOrigin));
+            ("DB password", plan.PasswordOrigin),
+            .. HaPlanRows(plan)]);
         return plan;
     }
 
@@ -82,10 +83,15 @@ partial class Build
         if (kind == EnvironmentRuntime.Local && PgBin is not null)
             DescribePgBin(PgBin);
 
+        var ha = shape.Topology == Topology.Ha ? PlanHa(state, IsAvailable, api.Port, db.Port) : null;
         var dataExists = await runtime.HasDataAsync(store);
+        if (state is not null && state.Topology != shape.Topology && (dataExists || onDocker is not null || local is not null))
+            throw new BuildFailedException(
+                $"Environment '{store.Name}' is of the {state.Shape} topology (its data and containers are made for it); run Up with --topology " +
+                $"{state.Topology.ToString().ToLowerInvariant()}, or remove it first with {RuntimeSelection.DownCommand(store.Name)} --volumes.");
         CheckUpDump(store.Name, dataExists);
         var (password, origin) = store.ResolvePassword(DbPassword, dataExists);
-        return new UpPlan(store, kind, reason, api, db, password, origin.Replace(RootDirectory + "/", "", StringComparison.Ordinal), shape);
+        return new UpPlan(store, kind, reason, api, db, password, origin.Replace(RootDirectory + "/", "", StringComparison.Ordinal), shape, ha);
     }
 
     /// <summary>Up --dump seeds a new environment only; data that exists is replaced by DbSeed --dump, never silently kept.</summary>
@@ -141,6 +147,7 @@ partial class Build
             ("Database", $"127.0.0.1:{plan.DbPort}, database {LocalEnvironment.DatabaseName}, user {LocalEnvironment.DatabaseUser}, password in {folder}/db-password"),
             ("Data", DatabaseCounts.Describe(counts)),
             ("Stop", $"{down}   ({down} --volumes also deletes the data)"),
+            .. await HaSummaryRowsAsync(plan),
             .. MonitoringSummaryRows()]);
 
         // Raw lines: a console-wide table would wrap the command and break copy and paste.

@@ -6,16 +6,16 @@ namespace Rates.Build.Chaos;
 /// <summary>One injected fault: when it started, and when the cluster was whole again after it.</summary>
 internal sealed record FaultRecord(string Name, string Detail, TimeSpan InjectedAt, TimeSpan HealedAt);
 
-/// <summary>The running ha environment a fault run works on.</summary>
-internal sealed record ChaosTarget(string Environment, ComposeProject Project, PatroniClient Patroni, int WritePort, string OwnerPassword, int ApiReplicas);
-
 /// <summary>
 /// The faults of a fault run, each followed by recovery: kill -9 of the leader's container, a planned switchover,
 /// a network partition of the leader, kill -9 of one API replica, and a rolling deploy of the API replicas.
 /// "Healed" means three running members with a leader and a synchronous standby, and every API replica up in HAProxy.
 /// </summary>
-internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, HaEnvironment environment, HaOperations operations, ChaosTarget target, ChaosJournal journal)
+internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, RunningHa target, PatroniClient patroni, ChaosJournal journal, CancellationToken cancellationToken)
 {
+    private readonly HaEnvironment _environment = target.Runtime;
+    private readonly HaOperations _operations = target.Operations(console, docker, cancellationToken);
+
     private static readonly TimeSpan s_healTimeout = TimeSpan.FromSeconds(180);
 
     public static readonly string[] Names = ["kill-leader", "switchover", "partition-leader", "kill-api-replica", "rolling-deploy"];
@@ -43,14 +43,14 @@ internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, HaEnvi
     {
         // A killed container is started again (Docker's restart policy does not restart a container killed by hand);
         // a former leader rejoins as a replica (pg_rewind).
-        var stopped = (await docker.ListContainersAsync(EnvironmentNames.ProjectName(target.Environment), all: true))
+        var stopped = (await docker.ListContainersAsync(EnvironmentNames.ProjectName(target.Name), all: true))
             .Where(c => !c.OneOff && !c.IsRunning && c.Service != HaTopology.SeedService).ToList();
         if (stopped.Count > 0)
             await docker.RunAsync(["start", .. stopped.Select(c => c.Id)], new ProcessOptions { Echo = false });
-        await environment.WaitForClusterAsync(target.Patroni,
+        await _environment.WaitForClusterAsync(patroni,
             c => c.Leader is not null && c.SyncStandby is not null && c.Members.Count(m => m.IsRunning) == HaTopology.PatroniServices.Length,
             s_healTimeout);
-        await environment.WaitForApiServersAsync(target.Environment, target.ApiReplicas, s_healTimeout);
+        await _environment.WaitForApiServersAsync(target.Name, target.State.ApiReplicas, s_healTimeout);
     }
 
     private async Task<string> KillLeaderAsync()
@@ -62,7 +62,7 @@ internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, HaEnvi
 
     private async Task<string> SwitchoverAsync()
     {
-        var result = await operations.SwitchoverAsync(target.Patroni, target.WritePort, target.OwnerPassword);
+        var result = await _operations.SwitchoverAsync(patroni, target.State.Ports.Write, target.OwnerPassword);
         return $"{result.From} -> {result.To}, Patroni answered in {HaOperations.Seconds(result.Answered)}";
     }
 
@@ -90,23 +90,23 @@ internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, HaEnvi
 
     private async Task<string> KillApiReplicaAsync()
     {
-        var api = (await environment.RunningContainersAsync(target.Environment)).FirstOrDefault(c => c.Service == HaTopology.ApiService)
-            ?? throw new BuildFailedException($"Environment '{target.Environment}' has no running API replica.");
+        var api = (await _environment.RunningContainersAsync(target.Name)).FirstOrDefault(c => c.Service == HaTopology.ApiService)
+            ?? throw new BuildFailedException($"Environment '{target.Name}' has no running API replica.");
         await docker.RunAsync(["kill", "--signal", "KILL", api.Id], new ProcessOptions { Echo = false });
         return $"kill -9 of {api.Name}";
     }
 
     private async Task<string> DeployAsync()
     {
-        var replaced = await operations.DeployAsync(target.Environment, target.Project, target.ApiReplicas, TimeSpan.FromSeconds(30));
+        var replaced = await _operations.DeployAsync(target.Name, target.Project(), target.State.ApiReplicas, TimeSpan.FromSeconds(30));
         return $"{replaced.Count} API replica(s) replaced one at a time";
     }
 
     private async Task<ComposeContainer> LeaderContainerAsync()
     {
-        var cluster = await target.Patroni.ReadClusterAsync(CancellationToken.None);
+        var cluster = await patroni.ReadClusterAsync(CancellationToken.None);
         var leader = cluster.Leader ?? throw new BuildFailedException($"The cluster has no running leader ({HaEnvironment.Describe(cluster)}).");
-        return (await environment.RunningContainersAsync(target.Environment)).FirstOrDefault(c => c.Service == leader.Name)
-            ?? throw new BuildFailedException($"No running container of service {leader.Name} (the leader) in environment '{target.Environment}'.");
+        return (await _environment.RunningContainersAsync(target.Name)).FirstOrDefault(c => c.Service == leader.Name)
+            ?? throw new BuildFailedException($"No running container of service {leader.Name} (the leader) in environment '{target.Name}'.");
     }
 }

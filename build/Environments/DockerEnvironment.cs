@@ -1,3 +1,4 @@
+using Rates.Build.HighAvailability;
 using Rates.EmbeddedPostgres;
 
 namespace Rates.Build.Environments;
@@ -32,12 +33,23 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
         AbsolutePath topology = shape.Topology switch
         {
             Topology.Single => rootDirectory / "compose.yaml",
+            Topology.Ha => rootDirectory / HaTopology.ComposeFile,
             _ => throw new BuildFailedException($"The docker runtime has no compose file for the {shape.Topology} topology."),
         };
         return [topology];
     }
 
     public void CheckSupports(EnvironmentShape shape) => ComposeFiles(shape);
+
+    /// <summary>The ha topology's steps (deploy/ha/).</summary>
+    public HaEnvironment Ha => new(console, docker, rootDirectory, cancellationToken);
+
+    /// <summary>The compose project of a running environment, whatever its topology.</summary>
+    public ComposeProject ProjectOf(RunningEnvironment environment, string password) =>
+        environment.State?.Ha is { } ha && environment.Shape.Topology == Topology.Ha
+            ? Ha.Project(environment.Name, ha, password, HaSecrets.Load(environment.Store) ?? new HaSecrets("unused", "unused", "unused"))
+            : Project(environment.Name, password, environment.State?.ApiPort, environment.DbPort, environment.State?.DbImage,
+                environment.State?.ApiImage, environment.Shape);
 
     public ComposeProject Project(string environment, string? password, int? apiPort = null, int? dbPort = null,
         string? dbImage = null, string? apiImage = null, EnvironmentShape? shape = null)
@@ -54,6 +66,16 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
         var services = await RunningServicesAsync(store.Name);
         if (services.Count == 0)
             return null;
+        if (state?.Topology == Topology.Ha || services.Any(c => c.Service == HaTopology.HaproxyService))
+        {
+            // The ports the containers publish now; the API and the database are HAProxy's endpoints.
+            var haproxy = services.FirstOrDefault(c => c.Service == HaTopology.HaproxyService);
+            if (state?.Ha is { } ha && HaPorts.Of(services) is { } ports)
+                state = state with { Ha = ha with { Ports = ports } };
+            return new RunningEnvironment(store, state, this, new EnvironmentShape(Topology.Ha, state?.AddOns ?? EnvironmentAddOns.None),
+                haproxy?.HostPortFor(HaTopology.ApiFrontPort), haproxy?.HostPortFor(HaTopology.WritePort));
+        }
+
         return new RunningEnvironment(store, state, this, state?.Shape ?? EnvironmentShape.Default,
             services.FirstOrDefault(c => c.Service == ApiService)?.HostPortFor(ApiContainerPort),
             services.FirstOrDefault(c => c.Service == DbService)?.HostPortFor(DbContainerPort));
@@ -67,17 +89,45 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
     public async Task<bool> HasDataAsync(EnvironmentStore store) =>
         (await docker.ProbeAsync()).Reachable && (await docker.ListVolumesAsync(EnvironmentNames.ProjectName(store.Name))).Count > 0;
 
-    public Task UpAsync(UpPlan plan, UpInputs inputs) =>
-        UpAsync(plan, inputs.DbImage ?? throw new BuildFailedException("--db-image is empty; name a PostgreSQL 13 image, e.g. postgres:13.5 (the default)."),
-            inputs.ApiImage ?? throw new BuildFailedException("Up on docker needs the service image; build it with ./build.sh Image."), inputs.Dump);
+    public Task UpAsync(UpPlan plan, UpInputs inputs)
+    {
+        var apiImage = inputs.ApiImage ?? throw new BuildFailedException("Up on docker needs the service image; build it with ./build.sh Image.");
+        return plan.Shape.Topology == Topology.Ha
+            ? Ha.UpAsync(plan, apiImage, inputs.Dump)
+            : UpAsync(plan, inputs.DbImage ?? throw new BuildFailedException("--db-image is empty; name a PostgreSQL 13 image, e.g. postgres:13.5 (the default)."),
+                apiImage, inputs.Dump);
+    }
 
-    public Task<bool> DownAsync(EnvironmentStore store, EnvironmentState? state, bool volumes) => DownAsync(store, volumes);
+    public async Task<bool> DownAsync(EnvironmentStore store, EnvironmentState? state, bool volumes)
+    {
+        var containers = await docker.ListContainersAsync(EnvironmentNames.ProjectName(store.Name), all: true);
+        return state?.Topology == Topology.Ha || containers.Any(c => c.Service == HaTopology.HaproxyService)
+            ? await Ha.DownAsync(store, state?.Ha, volumes)
+            : await DownAsync(store, volumes);
+    }
 
-    public Task SeedAsync(RunningEnvironment environment, string password, AbsolutePath? dump, AbsolutePath seedFile) =>
-        SeedAsync(environment.Store, environment.State, password, environment.RequireDbPort(), dump);
+    public async Task SeedAsync(RunningEnvironment environment, string password, AbsolutePath? dump, AbsolutePath seedFile)
+    {
+        var project = ProjectOf(environment, password);
+        try
+        {
+            await project.RunAsync(["run", "--rm", "--no-deps", .. SeedJobArguments(dump), "--force"]);
+        }
+        catch (ProcessFailedException ex)
+        {
+            throw new BuildFailedException($"Loading {(dump is null ? "the project's seed" : dump)} into environment '{environment.Name}' failed: {ex.Message}", ex);
+        }
+    }
+
+    public Task WriteDetailsAsync(RunningEnvironment environment) =>
+        environment.Shape.Topology == Topology.Ha && environment.State?.Ha is { } ha
+            ? new HaStatus(console, docker, Ha, cancellationToken).WriteAsync(environment.Name, ha)
+            : Task.CompletedTask;
 
     public async Task<(string Services, string Health, string Ports)> StatusAsync(RunningEnvironment environment)
     {
+        if (environment.Shape.Topology == Topology.Ha)
+            return await HaStatus.CellsAsync(await RunningServicesAsync(environment.Name), environment.ApiPort, cancellationToken);
         var services = (await RunningServicesAsync(environment.Name))
             .OrderBy(c => c.Service == DbService ? 0 : 1).ThenBy(c => c.Service, StringComparer.Ordinal).ToList();
         var health = new List<string>();
@@ -99,7 +149,7 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
     public async Task<(string Detail, string ServiceDotNet, IReadOnlyList<string> Notes)> DescribeAsync(RunningEnvironment environment, string password)
     {
         var engine = await docker.ProbeAsync();
-        var result = await Project(environment.Name, password, shape: environment.Shape)
+        var result = await ProjectOf(environment, password)
             .RunAsync(["exec", "-T", ApiService, "dotnet", "--list-runtimes"], echo: false, checkExitCode: false);
         var runtime = result.Output.FirstOrDefault(l => l.StartsWith("Microsoft.NETCore.App ", StringComparison.Ordinal));
         var dotnet = runtime is null
@@ -197,26 +247,8 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
         return true;
     }
 
-    /// <summary>
-    /// Reloads the data through the one-shot seed job: the project's seed (baked into the image) or
-    /// <paramref name="dump"/>, mounted read-only into the job's container.
-    /// </summary>
-    public async Task SeedAsync(EnvironmentStore store, EnvironmentState? state, string password, int dbPort, AbsolutePath? dump)
-    {
-        var project = Project(store.Name, password, state?.ApiPort, dbPort, state?.DbImage, state?.ApiImage, state?.Shape);
-        List<string> arguments = ["run", "--rm", "--no-deps", .. SeedJobArguments(dump), "--force"];
-        try
-        {
-            await project.RunAsync(arguments);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new BuildFailedException($"Loading {(dump is null ? "the project's seed" : dump)} into environment '{store.Name}' failed: {ex.Message}", ex);
-        }
-    }
-
     /// <summary>The seed job with <paramref name="dump"/> (when given) mounted read-only and loaded instead of the image's seed.</summary>
-    private static List<string> SeedJobArguments(AbsolutePath? dump)
+    public static List<string> SeedJobArguments(AbsolutePath? dump)
     {
         if (dump is null)
             return [SeedService, "seed"];

@@ -2,12 +2,14 @@ namespace Rates.Build.Environments;
 
 /// <summary>
 /// What an environment is made of, beside where it runs. <see cref="Single"/>: one PostgreSQL, the migrate/seed job and
-/// one service. A new topology is a value here plus its case in each runtime's <see cref="IEnvironmentRuntime.CheckSupports"/>
+/// one service. <see cref="Ha"/>: three PostgreSQL nodes under Patroni with etcd, HAProxy and API replicas (deploy/ha/;
+/// docker runtime only). A new topology is a value here plus its case in each runtime's <see cref="IEnvironmentRuntime.CheckSupports"/>
 /// (and, on docker, <see cref="DockerEnvironment.ComposeFiles"/> and its Up steps).
 /// </summary>
 public enum Topology
 {
     Single,
+    Ha,
 }
 
 /// <summary>
@@ -104,6 +106,9 @@ internal interface IEnvironmentRuntime
 
     /// <summary>Status cells: services, health, ports.</summary>
     Task<(string Services, string Health, string Ports)> StatusAsync(RunningEnvironment environment);
+
+    /// <summary>Status below the table, for topologies with more to show (ha: each node's role, timeline and lag; API replicas; etcd).</summary>
+    Task WriteDetailsAsync(RunningEnvironment environment);
 
     /// <summary>For reports (Benchmark): what runs and how, the service's .NET, and caveats of the figures.</summary>
     Task<(string Detail, string ServiceDotNet, IReadOnlyList<string> Notes)> DescribeAsync(RunningEnvironment environment, string password);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Rates.Build.HighAvailability;
 
 namespace Rates.Build.Environments;
 
@@ -29,6 +30,9 @@ internal sealed record EnvironmentState
     public EnvironmentAddOns AddOns { get; init; } = EnvironmentAddOns.None;
 
     public EnvironmentShape Shape => new(Topology, AddOns);
+
+    /// <summary>ha topology: its other ports, API replicas and images (the API and write ports are above).</summary>
+    public HaState? Ha { get; init; }
 
     /// <summary>docker: the compose project.</summary>
     public string? Project { get; init; }

@@ -74,6 +74,8 @@ internal sealed partial class LocalEnvironment
         return (string.Join(", ", services), string.Join("; ", health), string.Join(", ", ports));
     }
 
+    public Task WriteDetailsAsync(RunningEnvironment environment) => Task.CompletedTask;
+
     public Task<(string Detail, string ServiceDotNet, IReadOnlyList<string> Notes)> DescribeAsync(RunningEnvironment environment, string password)
     {
         var store = environment.Store;

@@ -1,6 +1,9 @@
+using Rates.Build.HighAvailability;
+
 namespace Rates.Build.Environments;
 
 /// <summary>Everything Up needs, decided before the image or the published build is made (so those run only when needed).</summary>
+/// <param name="Ha">ha topology: every published port (API and write endpoint as above) and the number of API replicas.</param>
 internal sealed record UpPlan(
     EnvironmentStore Store,
     EnvironmentRuntime Runtime,
@@ -9,7 +12,8 @@ internal sealed record UpPlan(
     PortChoice Db,
     string Password,
     string PasswordOrigin,
-    EnvironmentShape Shape)
+    EnvironmentShape Shape,
+    HaPlan? Ha = null)
 {
     public string Name => Store.Name;
     public int ApiPort => Api.Port;

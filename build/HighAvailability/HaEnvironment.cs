@@ -17,8 +17,8 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
 
     public AbsolutePath ComposeFile => rootDirectory / HaTopology.ComposeFile;
 
-    public ComposeProject Project(EnvironmentStore store, HaState state, string ownerPassword, HaSecrets secrets) =>
-        new(docker, ComposeFile, EnvironmentNames.ProjectName(store.Name), state.Variables(ownerPassword, secrets), ownerPassword);
+    public ComposeProject Project(string environment, HaState state, string ownerPassword, HaSecrets secrets) =>
+        new(docker, ComposeFile, EnvironmentNames.ProjectName(environment), state.Variables(ownerPassword, secrets), ownerPassword);
 
     public static PatroniClient Patroni(HaState state, HaSecrets? secrets) =>
         new(state.Ports.Patroni.Select(PatroniClient.Local).ToList(), HaTopology.PatroniApiUser, secrets?.PatroniApi);
@@ -26,22 +26,53 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
     public async Task<IReadOnlyList<ComposeContainer>> RunningContainersAsync(string environment) =>
         (await docker.ListContainersAsync(EnvironmentNames.ProjectName(environment), all: false)).Where(c => !c.OneOff && c.IsRunning).ToList();
 
-    /// <summary>Builds the Patroni image (cached after the first time): FROM postgres:13.5 plus Debian's patroni.</summary>
-    public async Task BuildPatroniImageAsync()
+    /// <summary>Builds the Patroni image (FROM postgres:13.5 plus Debian's patroni) unless this content was built before.</summary>
+    public async Task BuildPatroniImageAsync(string image)
     {
-        console.WriteLine($"Building {HaTopology.PatroniImage} from {HaTopology.PatroniImageContext}/Dockerfile");
-        await docker.RunAsync(["build", "-t", HaTopology.PatroniImage, rootDirectory / HaTopology.PatroniImageContext], new ProcessOptions { Echo = false });
+        if (await docker.ImageExistsAsync(image))
+            return;
+        console.WriteLine($"Building {image} from {HaTopology.PatroniImageContext}/Dockerfile");
+        await docker.RunAsync(["build", "-t", image, rootDirectory / HaTopology.PatroniImageContext], new ProcessOptions { Echo = false });
     }
 
-    public async Task UpAsync(EnvironmentStore store, HaState state, string ownerPassword, HaSecrets secrets)
+    /// <summary>
+    /// Up of the ha topology: the Patroni image, secrets generated on the first Up, then the services one step at a time.
+    /// On failure it removes what it started (and the data volumes when this run created them).
+    /// </summary>
+    public async Task UpAsync(UpPlan plan, string apiImage, AbsolutePath? dump)
     {
-        var project = Project(store, state, ownerPassword, secrets);
-        var own = (await RunningContainersAsync(store.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort).ToHashSet();
+        var layout = plan.Ha ?? throw new InvalidOperationException("An ha plan names its ports.");
+        var state = new HaState(layout.Ports, layout.ApiReplicas, apiImage, HaTopology.PatroniImage(rootDirectory));
+        var own = (await RunningContainersAsync(plan.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort).ToHashSet();
         foreach (var port in state.Ports.All.Where(p => !own.Contains(p) && !PostgresCluster.IsPortFree(p)))
-            throw new BuildFailedException($"Port {port} on 127.0.0.1 is already in use (choose others with --api-port, --db-port, --db-read-port, --admin-port).");
-
+            throw new BuildFailedException($"Port {port} on 127.0.0.1 is already in use (choose others with {HaPlan.PortOptions}).");
+        await BuildPatroniImageAsync(state.PatroniImage);
+        var secrets = HaSecrets.LoadOrCreate(plan.Store);
+        var project = Project(plan.Name, state, plan.Password, secrets);
         var volumesBefore = await docker.ListVolumesAsync(project.Name);
-        state.Save(store);
+        plan.Store.Save(new EnvironmentState
+        {
+            Name = plan.Name, Runtime = EnvironmentRuntime.Docker, Project = project.Name, ApiPort = plan.ApiPort, DbPort = plan.DbPort,
+            DbImage = state.PatroniImage, ApiImage = apiImage, Topology = Topology.Ha, AddOns = plan.Shape.AddOns, Ha = state,
+        });
+        try
+        {
+            await StartAsync(plan.Name, project, state, secrets, dump);
+        }
+        catch (Exception ex)
+        {
+            var removeVolumes = volumesBefore.Count == 0;
+            console.WriteLine("Up failed; removing what this run started" +
+                              (removeVolumes ? " (with the data volumes it created)." : " (keeping the data volumes, which existed before)."));
+            await project.RunAsync(["down", "--remove-orphans", .. removeVolumes ? new[] { "--volumes" } : []], checkExitCode: false, evenWhenCancelled: true);
+            if (removeVolumes)
+                HaSecrets.Delete(plan.Store);
+            throw new BuildFailedException($"Up of environment '{plan.Name}' (ha topology) failed: {(ex is OperationCanceledException ? "cancelled" : ex.Message)}", ex);
+        }
+    }
+
+    private async Task StartAsync(string environment, ComposeProject project, HaState state, HaSecrets secrets, AbsolutePath? dump)
+    {
         using var patroni = Patroni(state, secrets);
         string[] logsOf = [.. HaTopology.EtcdServices, .. HaTopology.PatroniServices, HaTopology.HaproxyService];
         var step = "starting etcd, the three PostgreSQL nodes under Patroni and HAProxy";
@@ -52,28 +83,22 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
             logsOf = [.. HaTopology.PatroniServices];
             var cluster = await WaitForClusterAsync(patroni, c => c.Leader is not null && c.SyncStandby is not null, s_clusterTimeout);
             console.WriteLine($"Cluster: leader {cluster.Leader!.Name}, synchronous standby {cluster.SyncStandby!.Name}");
-            step = "applying the migrations and loading the seed through the write endpoint (one-shot job seed)";
+            step = $"applying the migrations and loading {(dump is null ? "the seed" : dump)} through the write endpoint (one-shot job seed)";
             logsOf = [HaTopology.HaproxyService];
-            await project.RunAsync(["run", "--rm", "--no-deps", HaTopology.SeedService]);
+            await project.RunAsync(["run", "--rm", "--no-deps", .. DockerEnvironment.SeedJobArguments(dump)]);
             step = $"starting {state.ApiReplicas} API replica(s) ({state.ApiImage})";
             logsOf = [HaTopology.ApiService, HaTopology.HaproxyService];
             await ScaleApiAsync(project, state.ApiReplicas, recreate: true);
             step = $"waiting until HAProxy routes to {state.ApiReplicas} ready API replica(s)";
-            await WaitForApiServersAsync(store.Name, state.ApiReplicas, TimeSpan.FromSeconds(60));
+            await WaitForApiServersAsync(environment, state.ApiReplicas, TimeSpan.FromSeconds(60));
             var answer = await ServiceProbe.WaitUntilReadyAsync(state.Ports.Api, TimeSpan.FromSeconds(30), () => true, cancellationToken);
             if (!answer.Ready)
                 throw new BuildFailedException($"the API endpoint answers: {answer.Detail}");
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             var logs = await project.LogsTailAsync(LogTailLines, logsOf);
-            var removeVolumes = volumesBefore.Count == 0;
-            console.WriteLine($"Up failed while {step}; removing what this run started" +
-                              (removeVolumes ? " (with the data volumes it created)." : " (keeping the data volumes, which existed before)."));
-            await project.RunAsync(["down", "--remove-orphans", .. removeVolumes ? new[] { "--volumes" } : []], checkExitCode: false, evenWhenCancelled: true);
-            throw new BuildFailedException(
-                $"Up of environment '{store.Name}' (ha topology) failed while {step}: {(ex is OperationCanceledException ? "cancelled" : ex.Message)}" +
-                $"{Environment.NewLine}Last log lines of {string.Join(", ", logsOf)}:{Environment.NewLine}{logs}", ex);
+            throw new BuildFailedException($"{step}: {ex.Message}{Environment.NewLine}Last log lines of {string.Join(", ", logsOf)}:{Environment.NewLine}{logs}", ex);
         }
     }
 
@@ -82,35 +107,34 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
         project.RunAsync(["up", "-d", "--wait", "--no-deps", .. recreate ? Array.Empty<string>() : ["--no-recreate"],
             "--scale", $"{HaTopology.ApiService}={replicas.ToString(CultureInfo.InvariantCulture)}", HaTopology.ApiService]);
 
-    /// <summary>Removes the containers (and with <paramref name="volumes"/> the data and secrets). False when nothing existed.</summary>
-    public async Task<bool> DownAsync(EnvironmentStore store, bool volumes)
+    /// <summary>
+    /// Removes the containers and network (and with <paramref name="volumes"/> every data volume of the project and the
+    /// secrets the data was made with). False when no container existed.
+    /// </summary>
+    public async Task<bool> DownAsync(EnvironmentStore store, HaState? state, bool volumes)
     {
         var name = EnvironmentNames.ProjectName(store.Name);
         var containers = await docker.ListContainersAsync(name, all: true);
-        var existingVolumes = await docker.ListVolumesAsync(name);
         if (containers.Count > 0)
         {
             // compose.yaml insists on its variables even to remove things; none is used.
-            var state = HaState.Load(store) ?? new HaState(new HaPorts(1, 1, 1, 1, [1, 1, 1]), 1, "unused");
-            var project = Project(store, state, "unused", new HaSecrets("unused", "unused", "unused"));
+            var project = Project(store.Name, state ?? new HaState(new HaPorts(1, 1, 1, 1, [1, 1, 1]), 1, "unused", "unused"), "unused",
+                new HaSecrets("unused", "unused", "unused"));
             await project.RunAsync(["down", "--remove-orphans", .. volumes ? new[] { "--volumes" } : []]);
         }
-        else if (volumes && existingVolumes.Count > 0)
-        {
-            await docker.RunAsync(["volume", "rm", .. existingVolumes]);
-        }
 
+        var left = volumes ? await docker.ListVolumesAsync(name) : [];
+        if (left.Count > 0)
+            await docker.RunAsync(["volume", "rm", .. left]);
         if (volumes)
-        {
             HaSecrets.Delete(store);
-            HaState.Delete(store);
+        if (containers.Count > 0 || left.Count > 0)
+        {
+            console.WriteLine(volumes
+                ? $"Removed the containers, network and data volumes of {name} (ha topology), and its database secrets."
+                : $"Removed the containers and network of {name} (ha topology); its data volumes are kept (--volumes deletes them).");
         }
 
-        console.WriteLine(containers.Count == 0 && existingVolumes.Count == 0
-            ? $"Nothing of {name} was running."
-            : volumes
-                ? $"Removed the containers, network and data volumes of {name}, and its secrets."
-                : $"Removed the containers and network of {name}; its data volumes are kept (--volumes deletes them).");
         return containers.Count > 0;
     }
 

@@ -59,6 +59,24 @@ internal sealed class HaStatus(IAnsiConsole console, DockerCli docker, HaEnviron
         console.Write(await EtcdAsync(containers));
     }
 
+    /// <summary>The cells of Status's table: containers per service with their health, and the published ports.</summary>
+    public static async Task<(string Services, string Health, string Ports)> CellsAsync(
+        IReadOnlyList<ComposeContainer> containers, int? apiPort, CancellationToken cancellationToken)
+    {
+        var groups = containers.GroupBy(c => c.Service.TrimEnd('1', '2', '3')).OrderBy(g => Array.IndexOf(s_order, g.Key)).ToList();
+        var services = string.Join(", ", groups.Select(g => g.Count() == 1 ? g.First().Service : $"{g.Key} x{g.Count()}"));
+        var health = groups.Select(g => $"{g.Key}: {g.Count(c => c.Health == "healthy")}/{g.Count()} healthy").ToList();
+        if (apiPort is { } port)
+            health.Add($"API endpoint: {(await ServiceProbe.ReadyAsync(port, cancellationToken)).Detail}");
+        var haproxy = containers.FirstOrDefault(c => c.Service == HaTopology.HaproxyService);
+        var ports = HaPorts.Of(containers) is { } p
+            ? $"api {p.Api}, write {p.Write}, read {p.Read}, stats {p.Stats}, patroni {string.Join("/", p.Patroni)}"
+            : haproxy is null ? "(HAProxy is not running)" : "?";
+        return (services, string.Join("; ", health), ports);
+    }
+
+    private static readonly string[] s_order = ["etcd", "patroni", HaTopology.HaproxyService, HaTopology.ApiService];
+
     private async Task<IRenderable> EtcdAsync(IReadOnlyList<ComposeContainer> containers)
     {
         var table = Table("Member", "Container", "Endpoint health");

@@ -13,7 +13,7 @@ internal static class HaTopology
 {
     public const string ComposeFile = "deploy/ha/compose.yaml";
     public const string PatroniImageContext = "deploy/ha/patroni";
-    public const string PatroniImage = "rates-patroni:latest";
+    public const string PatroniImageName = "rates-patroni";
 
     public static readonly string[] EtcdServices = ["etcd1", "etcd2", "etcd3"];
     public static readonly string[] PatroniServices = ["patroni1", "patroni2", "patroni3"];
@@ -39,6 +39,23 @@ internal static class HaTopology
 
     public const int DefaultApiReplicas = 2;
     public const int MaxApiReplicas = 10; // haproxy.cfg: server-template api 1-10
+
+    /// <summary>
+    /// The Patroni image tagged by the content of its build context, so a changed Dockerfile or script is rebuilt and
+    /// environments of different checkouts never share an image built from other files.
+    /// </summary>
+    public static string PatroniImage(AbsolutePath rootDirectory)
+    {
+        var context = rootDirectory / PatroniImageContext;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in System.IO.Directory.EnumerateFiles(context, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(context, file) + "\n"));
+            hash.AppendData(System.IO.File.ReadAllBytes(file));
+        }
+
+        return $"{PatroniImageName}:{Convert.ToHexStringLower(hash.GetHashAndReset())[..12]}";
+    }
 }
 
 /// <summary>The published ports of one ha environment, all on 127.0.0.1.</summary>
@@ -57,6 +74,14 @@ internal sealed record HaPorts(int Api, int Write, int Read, int Stats, IReadOnl
             return null;
         return new HaPorts(api, write, read, stats, patroni.OfType<int>().ToList());
     }
+}
+
+/// <summary>What Up decided for an ha environment before anything is built or started.</summary>
+/// <param name="Ports">Every published port: API and write endpoint (--api-port, --db-port), read endpoint (--db-read-port),
+/// HAProxy's stats page and the three Patroni REST APIs (--admin-port and the next three).</param>
+internal sealed record HaPlan(HaPorts Ports, int ApiReplicas)
+{
+    public const string PortOptions = "--api-port, --db-port, --db-read-port, --admin-port";
 }
 
 /// <summary>
@@ -108,45 +133,12 @@ internal sealed record HaSecrets(string Superuser, string Replication, string Pa
     public static void Delete(EnvironmentStore store) => System.IO.File.Delete(File(store));
 }
 
-/// <summary>What the last Up of an ha environment chose, kept in <c>.nuke/temp/&lt;env&gt;/ha.json</c>.</summary>
-internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage)
+/// <summary>
+/// What the last Up of an ha environment chose beside <see cref="EnvironmentState"/>'s API and write ports: kept in the
+/// environment's state (<c>"ha"</c> in environment.json), so Down, Status, Failover, Deploy and Chaos drive the same.
+/// </summary>
+internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage, string PatroniImage)
 {
-    private const string FileName = "ha.json";
-
-    public static AbsolutePath File(EnvironmentStore store) => store.Directory / FileName;
-
-    public static HaState? Load(EnvironmentStore store)
-    {
-        var file = File(store);
-        try
-        {
-            return file.FileExists ? JsonSerializer.Deserialize<HaState>(System.IO.File.ReadAllText(file)) : null;
-        }
-        catch (JsonException ex)
-        {
-            throw new BuildFailedException($"{file} is not valid ({ex.Message}); delete it and run Up again (the data stays).");
-        }
-    }
-
-    public void Save(EnvironmentStore store)
-    {
-        System.IO.Directory.CreateDirectory(store.Directory);
-        System.IO.File.WriteAllText(File(store), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    }
-
-    public static void Delete(EnvironmentStore store) => System.IO.File.Delete(File(store));
-
-    /// <summary>Names of the environments whose last Up was of the ha topology, sorted.</summary>
-    public static IReadOnlyList<string> Names(AbsolutePath temporaryDirectory) =>
-        temporaryDirectory.DirectoryExists
-            ? System.IO.Directory.EnumerateDirectories(temporaryDirectory)
-                .Where(d => System.IO.File.Exists(Path.Combine(d, FileName)))
-                .Select(d => Path.GetFileName(d))
-                .Where(EnvironmentNames.IsValid)
-                .Order(StringComparer.Ordinal)
-                .ToList()
-            : [];
-
     /// <summary>The variables deploy/ha/compose.yaml reads (values never on a command line).</summary>
     public IReadOnlyDictionary<string, string?> Variables(string ownerPassword, HaSecrets secrets) => new Dictionary<string, string?>
     {
@@ -157,7 +149,7 @@ internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage)
         ["RATES_DB_REPLICATION_PASSWORD"] = secrets.Replication,
         ["RATES_PATRONI_API_PASSWORD"] = secrets.PatroniApi,
         ["RATES_API_IMAGE"] = ApiImage,
-        ["RATES_PATRONI_IMAGE"] = HaTopology.PatroniImage,
+        ["RATES_PATRONI_IMAGE"] = PatroniImage,
         ["RATES_API_PORT"] = Text(Ports.Api),
         ["RATES_DB_PORT"] = Text(Ports.Write),
         ["RATES_DB_READ_PORT"] = Text(Ports.Read),

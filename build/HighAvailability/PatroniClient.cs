@@ -90,7 +90,8 @@ internal sealed class PatroniException(string message, Exception? inner = null) 
 /// </summary>
 internal sealed class PatroniClient(IReadOnlyList<Uri> nodes, string? username, string? password) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Each request sets its own bound: 5 s for a read, 60 s for a switchover (which waits for demotion and promotion).
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
     public IReadOnlyList<Uri> Nodes { get; } = nodes;
 
@@ -105,16 +106,18 @@ internal sealed class PatroniClient(IReadOnlyList<Uri> nodes, string? username, 
         {
             try
             {
-                using var response = await _http.GetAsync(new Uri(node, "cluster"), cancellationToken);
-                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                using var response = await _http.GetAsync(new Uri(node, "cluster"), timeout.Token);
+                var body = await response.Content.ReadAsStringAsync(timeout.Token);
                 if (response.StatusCode == HttpStatusCode.OK)
                     return PatroniCluster.Parse(body);
                 failures.Add($"{node.Authority}: {(int)response.StatusCode}");
             }
             catch (Exception ex) when (ex is HttpRequestException or FormatException
-                                       || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                                       || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                failures.Add($"{node.Authority}: {(ex is TaskCanceledException ? "no answer within 5 s" : ex.Message)}");
+                failures.Add($"{node.Authority}: {(ex is OperationCanceledException ? "no answer within 5 s" : ex.Message)}");
             }
         }
 
