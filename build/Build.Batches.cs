@@ -18,44 +18,55 @@ partial class Build
     static readonly BatchSpec DefaultBatchSpec = new();
 
     [Parameter("GenerateBatch: number of items, valid and invalid together.", Minimum = 1, Maximum = MaxBatchItems)]
+    [UsedBy(nameof(GenerateBatch))]
     readonly int BatchItems = DefaultBatchSpec.Items;
 
     [Parameter("GenerateBatch: consecutive days the items are spread over, from the day after the seed data's last day.", Minimum = 1, Maximum = MaxBatchDays)]
+    [UsedBy(nameof(GenerateBatch))]
     readonly int BatchDays = DefaultBatchSpec.Days;
 
     [Parameter("GenerateBatch: distinct lanes (port pairs) the items are spread over; at most the catalog's port pairs. Up to 500 with the default seed: lanes of the seed data.", Minimum = 1)]
+    [UsedBy(nameof(GenerateBatch))]
     readonly int BatchLanes = DefaultBatchSpec.Lanes;
 
     [Parameter("GenerateBatch: body format (media type application/json or text/csv).")]
+    [UsedBy(nameof(GenerateBatch))]
     readonly BatchFormat BatchFormat = DefaultBatchSpec.Format;
 
     [Parameter("GenerateBatch: gzip the body (sent with Content-Encoding: gzip).")]
+    [UsedBy(nameof(GenerateBatch))]
     readonly bool BatchGzip = DefaultBatchSpec.Gzip;
 
     [Parameter("GenerateBatch: random seed; the same seed and parameters give the same bytes.")]
+    [UsedBy(nameof(GenerateBatch))]
     readonly int BatchSeed = DefaultBatchSpec.Seed;
 
     [Parameter("GenerateBatch: share of invalid items, each wrong in exactly one way (unknown port, bad date, price <= 0, fractional price, missing field), from 0 to 1.",
         Minimum = 0, Maximum = 1)]
+    [UsedBy(nameof(GenerateBatch))]
     readonly double BatchInvalidRatio = DefaultBatchSpec.InvalidRatio;
 
     [Parameter("GenerateBatch: output file, or an existing folder to write the default file name into; default artifacts/batches/<name from the parameters>.")]
+    [UsedBy(nameof(GenerateBatch))]
     readonly AbsolutePath? BatchOutput;
 
     [Parameter("GenerateBatch: PUT the file to <url>/batches/<batch id> of a running service and print the answer. --send URL (http or https, " +
                "e.g. http://127.0.0.1:3000), or --send alone for the environment --env. Against an environment the lanes use the ports of " +
                "its database, so the batch fits whatever data it holds.", ValueWhenBare = SendToEnvironment)]
+    [UsedBy(nameof(GenerateBatch))]
     readonly string? Send;
 
     [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key kept in " +
                ".nuke/temp/<env>/api-key (mode 0600) when that file exists, else none.")]
     [Secret]
+    [UsedBy(nameof(GenerateBatch), nameof(Benchmark))]
     readonly string? ApiKey;
 
     /// <summary>The value of a bare --send: the environment named by --env.</summary>
     const string SendToEnvironment = "env";
 
     [Parameter("GenerateBatch with --send: the batch id; default synthetic-<first 16 hex digits of the file's SHA-256>, so resending the same file is an idempotent replay.")]
+    [UsedBy(nameof(GenerateBatch))]
     readonly string? BatchId;
 
     /// <summary>How long to wait for the service's answer to one batch (a 10-million-item batch takes minutes).</summary>

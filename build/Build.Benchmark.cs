@@ -15,22 +15,28 @@ partial class Build
 
     [Parameter("Benchmark: how often each ingestion path (API JSON, API CSV, psql COPY) is measured; the median and the best are reported.",
         Minimum = 1, Maximum = BenchmarkPlan.MaxRuns)]
+    [UsedBy(nameof(Benchmark))]
     readonly int BenchmarkRuns = 5;
 
     [Parameter("Benchmark: items per batch (the service takes up to 1,000,000 by default).", Minimum = 1, Maximum = 1_000_000)]
+    [UsedBy(nameof(Benchmark))]
     readonly int BenchmarkItems = BatchSpec.DefaultItems;
 
     [Parameter("Benchmark: concurrent GET /rates loops (on 127.0.0.1) of the latency measurement.", Minimum = 1, Maximum = 256)]
+    [UsedBy(nameof(Benchmark))]
     readonly int BenchmarkReaders = 8;
 
     [Parameter("Benchmark: seconds each latency phase runs (first without ingestion, then with batches being ingested).", Minimum = 1, Maximum = 3600)]
+    [UsedBy(nameof(Benchmark))]
     readonly int BenchmarkDuration = 20;
 
     [Parameter("Benchmark: where psql runs for the COPY figure: Host (psql on PATH), Container (in the db container; docker runtime) or " +
                "Auto (Host when psql is on PATH, else Container).")]
+    [UsedBy(nameof(Benchmark))]
     readonly PsqlLocation BenchmarkPsql = PsqlLocation.Auto;
 
     [Parameter("Benchmark: the Markdown file the results go to; a run replaces the section of its runtime (local or docker).")]
+    [UsedBy(nameof(Benchmark))]
     readonly AbsolutePath BenchmarkOutput = RootDirectory / "docs" / "benchmarks.md";
 
     /// <summary>Uploads kept going at once while the latency during ingestion is measured.</summary>

@@ -12,24 +12,31 @@ partial class Build
 {
     [Parameter("Chaos: seconds of load at least; the faults are spread over it, and the load goes on until the last one has healed.",
         Minimum = 30, Maximum = 3600)]
+    [UsedBy(nameof(Chaos))]
     readonly int ChaosDuration = 180;
 
     [Parameter("Chaos: GET /rates per second, sent on schedule whatever the answers (open loop).", Minimum = 1, Maximum = 1000)]
+    [UsedBy(nameof(Chaos))]
     readonly int ChaosReadRate = 100;
 
     [Parameter("Chaos: concurrent batch senders.", Minimum = 1, Maximum = 16)]
+    [UsedBy(nameof(Chaos))]
     readonly int ChaosSenders = 2;
 
     [Parameter("Chaos: smallest batch, in items.", Minimum = 1, Maximum = 1_000_000)]
+    [UsedBy(nameof(Chaos))]
     readonly int ChaosMinItems = 5_000;
 
     [Parameter("Chaos: largest batch, in items.", Minimum = 1, Maximum = 1_000_000)]
+    [UsedBy(nameof(Chaos))]
     readonly int ChaosMaxItems = 50_000;
 
     [Parameter("Chaos: the faults, in order (kill-leader, switchover, partition-leader, kill-api-replica, rolling-deploy); default all.")]
+    [UsedBy(nameof(Chaos))]
     readonly string[] ChaosFaultList = [];
 
     [Parameter("Chaos: the Markdown file whose generated section gets the figures.")]
+    [UsedBy(nameof(Chaos))]
     readonly AbsolutePath ChaosOutput = RootDirectory / "docs" / "reliability.md";
 
     Target Chaos => _ => _

@@ -7,13 +7,16 @@ partial class Build
     static AbsolutePath Dockerfile => SourceDirectory / "Rates.Api" / "Dockerfile";
 
     [Parameter("Registry (and namespace) Push sends the image to, e.g. ghcr.io/my-org: pushed as <registry>/rates-api:<version> and :latest.")]
+    [UsedBy(nameof(Push))]
     readonly string? Registry;
 
     [Parameter("User name for `docker login` before Push (with --registry-password; omit both when already logged in).")]
+    [UsedBy(nameof(Push))]
     readonly string? RegistryUsername;
 
     [Parameter("Password or token for `docker login` before Push; passed to docker on standard input, never on the command line.")]
     [Secret]
+    [UsedBy(nameof(Push))]
     readonly string? RegistryPassword;
 
     DockerCli? _docker;
@@ -66,15 +69,7 @@ partial class Build
                     "is pushed, so that its tag names exactly what it contains. Commit (or stash) the changes and run again.");
             }
 
-            if (string.IsNullOrEmpty(RegistryUsername) != string.IsNullOrEmpty(RegistryPassword))
-                throw new BuildFailedException("Give both --registry-username and --registry-password (REGISTRY_USERNAME / REGISTRY_PASSWORD), or neither to use an existing `docker login`.");
-            if (!string.IsNullOrEmpty(RegistryUsername))
-            {
-                // --password-stdin: the secret never appears in a process list or the log.
-                await Docker.RunAsync(["login", .. registry.LoginServer is null ? Array.Empty<string>() : [registry.LoginServer],
-                    "--username", RegistryUsername, "--password-stdin"], new ProcessOptions { StandardInput = RegistryPassword + "\n" });
-            }
-
+            await DockerLoginAsync(registry);
             var repository = registry.Repository(ImageName);
             foreach (var tag in new[] { source.Version, "latest" })
             {
@@ -84,4 +79,17 @@ partial class Build
 
             Output.WriteLine($"Pushed {repository}:{source.Version} and {repository}:latest.");
         });
+
+    /// <summary>`docker login` to the registry when --registry-username/--registry-password are given; nothing without them.</summary>
+    async Task DockerLoginAsync(RegistryReference registry)
+    {
+        if (string.IsNullOrEmpty(RegistryUsername) != string.IsNullOrEmpty(RegistryPassword))
+            throw new BuildFailedException("Give both --registry-username and --registry-password (RATES_REGISTRY_USERNAME / RATES_REGISTRY_PASSWORD), or neither to use an existing `docker login`.");
+        if (!string.IsNullOrEmpty(RegistryUsername))
+        {
+            // --password-stdin: the secret never appears in a process list or the log.
+            await Docker.RunAsync(["login", .. registry.LoginServer is null ? Array.Empty<string>() : [registry.LoginServer],
+                "--username", RegistryUsername, "--password-stdin"], new ProcessOptions { StandardInput = RegistryPassword + "\n" });
+        }
+    }
 }

@@ -10,42 +10,52 @@ partial class Build
 {
     [Parameter("Runtime of Up: docker (docker compose), local (embedded PostgreSQL and the published service as processes) or " +
                "auto (docker when `docker info` answers, else local). Down, Status and DbSeed find the runtime an environment uses.")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(Down), nameof(DbSeed), nameof(GenerateBatch), nameof(Benchmark))]
     readonly EnvironmentRuntime Runtime = EnvironmentRuntime.Auto;
 
     [Parameter("Name of the environment (lower-case letters, digits and '-'): compose project rates-<env>, data and ports of its own, " +
                "so several run side by side.")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(Down), nameof(DbSeed), nameof(GenerateBatch), nameof(Benchmark), nameof(Failover), nameof(Deploy), nameof(Chaos))]
     readonly string Env = EnvironmentNames.Default;
 
     [Parameter("Port of the service on 127.0.0.1. Default: the port of the environment's last Up, else 3000 for dev when free, else a free port.",
         Minimum = 1, Maximum = 65535)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly int? ApiPort;
 
     [Parameter("Port of PostgreSQL on 127.0.0.1. Default: the port of the environment's last Up, else 5432 for dev when free, else a free port.",
         Minimum = 1, Maximum = 65535)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly int? DbPort;
 
     [Parameter("Down: also delete the environment's data (the docker volume or the local cluster) and its stored password.")]
+    [UsedBy(nameof(Down))]
     readonly bool Volumes;
 
     [Parameter("A pg_dump plain SQL file (e.g. the original service's rates.sql) in place of the project's seed: DbSeed loads it into a " +
                "running environment (replacing its data); Up seeds a new environment from it.")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(DbSeed))]
     readonly AbsolutePath? Dump;
 
     [Parameter("Local runtime: the bin folder of an installed PostgreSQL 13 server (initdb, pg_ctl, postgres), instead of the " +
                "embedded binaries downloaded from npm (needed where no package fits the platform).")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly AbsolutePath? PgBin;
 
     [Parameter("Database password of the environment. Default: generated on its first Up and kept in .nuke/temp/<env>/db-password " +
                "(mode 0600, git-ignored), so later runs from any shell use the same.")]
     [Secret]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(DbSeed), nameof(GenerateBatch), nameof(Benchmark), nameof(Failover), nameof(Deploy), nameof(Chaos))]
     readonly string? DbPassword;
 
     [Parameter("What Up brings up: single (one PostgreSQL, the migrate/seed job, one service) or ha (three PostgreSQL nodes under " +
                "Patroni with etcd, HAProxy's write/read/API endpoints and --api-replicas API replicas; docker runtime only). Down, Status " +
                "and DbSeed use the topology the environment was brought up with.")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly Topology Topology = Topology.Single;
 
     [Parameter("PostgreSQL image of the docker runtime.")]
+    [UsedBy(nameof(Up))]
     readonly string DbImage = "postgres:13.5";
 
     DockerEnvironment DockerRuntime => new(Output, Docker, RootDirectory, CancellationToken);

@@ -10,14 +10,17 @@ partial class Build
 {
     [Parameter("Up --topology ha and Deploy: number of API replicas behind HAProxy. Default: as many as the last Up, else 2.",
         Minimum = 1, Maximum = HaTopology.MaxApiReplicas)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(Deploy))]
     readonly int? ApiReplicas;
 
     [Parameter("Up --topology ha: port of the read endpoint (HAProxy to the replicas) on 127.0.0.1. Default: the last Up's, else a free port.",
         Minimum = 1, Maximum = 65535)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly int? DbReadPort;
 
     [Parameter("Up --topology ha: port of HAProxy's stats page on 127.0.0.1; the three Patroni REST APIs get the next three ports. " +
                "Default: the last Up's, else free ports.", Minimum = 1, Maximum = 65532)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly int? AdminPort;
 
     Target Failover => _ => _

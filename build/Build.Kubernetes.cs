@@ -11,6 +11,7 @@ partial class Build
     public enum KubernetesOverlay { Dev, Staging, Production }
 
     [Parameter("Kubernetes overlay K8sManifests renders: Dev, Staging or Production; default: all three.")]
+    [UsedBy(nameof(K8sManifests))]
     readonly KubernetesOverlay? Overlay;
 
     Target K8sManifests => _ => _

@@ -7,14 +7,17 @@ partial class Build
 {
     [Parameter("Up: also start Prometheus, Alertmanager and postgres_exporter (deploy/monitoring) and print their URLs. " +
                "Docker runtime only.")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly bool Monitoring;
 
     [Parameter("Up --monitoring: port of Prometheus on 127.0.0.1. Default: its port while it runs, else 9090 when free, else a free port.",
         Minimum = 1, Maximum = 65535)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly int? PrometheusPort;
 
     [Parameter("Up --monitoring: port of Alertmanager on 127.0.0.1. Default: its port while it runs, else 9093 when free, else a free port.",
         Minimum = 1, Maximum = 65535)]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
     readonly int? AlertmanagerPort;
 
     MonitoringAddOn? _monitoring;

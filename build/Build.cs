@@ -1,12 +1,16 @@
 /// <summary>
 /// The Rates build. Targets live in one partial file per concern (Build.Test.cs, Build.Publish.cs, ...):
-/// adding a target is adding a <see cref="Target"/> property; adding a parameter is adding a [Parameter] member.
+/// adding a target is adding a <see cref="Target"/> property; adding a parameter is adding a [Parameter] member with
+/// [UsedBy] naming the targets that read it. Parameters are also read from RATES_&lt;NAME&gt; environment variables (--pg-bin:
+/// RATES_PG_BIN), never from an unprefixed ENV or DUMP of the caller's shell.
 /// </summary>
+[ParameterPrefix("RATES")]
 partial class Build : BuildBase
 {
     public static Task<int> Main(string[] args) => BuildRunner.ExecuteAsync<Build>(args);
 
     [Parameter("Build configuration.")]
+    [UsedBy(nameof(Compile), nameof(Test), nameof(Publish))]
     readonly Configuration Configuration = Configuration.Debug;
 
     static AbsolutePath Solution => RootDirectory / "Rates.sln";

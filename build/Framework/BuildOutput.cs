@@ -40,55 +40,6 @@ internal static class BuildOutput
     public static void Warning(IAnsiConsole console, string message) =>
         console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
 
-    public static void WriteHelp(IAnsiConsole console, BuildGraph graph, IReadOnlyList<ParameterDescriptor> parameters)
-    {
-        console.WriteLine($"Usage: {Command} [<target>...] [--<parameter> <value>...] [--skip [<target>,...]] [--plan] [--help]");
-        console.WriteLine("       (build.ps1 takes the same arguments)");
-        console.WriteLine("Without a target this help is printed. Several targets run in dependency order, each once.");
-        console.WriteLine();
-
-        var targets = NewTable("Target", "Depends on", "Description");
-        foreach (var target in graph.Targets)
-        {
-            var order = Names(target.DependsOn);
-            if (target.After.Count > 0)
-                order += (order.Length > 0 ? "\n" : "") + "after: " + Names(target.After);
-            if (target.Before.Count > 0)
-                order += (order.Length > 0 ? "\n" : "") + "before: " + Names(target.Before);
-            AddRow(targets, target.Name, order, target.Description);
-        }
-
-        console.WriteLine("Targets");
-        console.Write(targets);
-        console.WriteLine();
-
-        var table = NewTable("Parameter", "Command line / environment", "Type", "Default", "Description");
-        foreach (var parameter in parameters)
-        {
-            var description = parameter.IsSecret ? parameter.Description + " (secret: never printed)" : parameter.Description;
-            AddRow(table, parameter.Name, $"{parameter.CliName}\n{parameter.EnvironmentName}", parameter.TypeDisplay,
-                parameter.IsSecret ? "" : parameter.FormatValue(parameter.DefaultValue), description);
-        }
-
-        console.WriteLine("Parameters");
-        console.Write(table);
-        console.WriteLine();
-
-        var options = NewTable("Option", "Meaning");
-        AddRow(options, "--help, -h", "Show this help.");
-        AddRow(options, "--plan", "Print the execution order of the given targets without running anything.");
-        AddRow(options, "--skip A,B", "Skip the listed targets (their dependencies still run). A bare --skip skips every target not named on the command line.");
-        console.WriteLine("Options");
-        console.Write(options);
-        console.WriteLine();
-
-        console.WriteLine(
-            "Parameters are resolved from the command line, then an environment variable (exact name, then any case " +
-            $"with '_' and '-' ignored, e.g. CONFIGURATION), then {ParameterResolver.ParametersFileName} (key = parameter " +
-            "name), then the default. Secrets come only from the command line or environment.");
-        console.WriteLine("Exit code: 0 success, 1 a target failed, 2 invalid invocation or build definition (nothing ran).");
-    }
-
     public static void WritePlan(IAnsiConsole console, IReadOnlyList<ExecutableTarget> plan, IReadOnlyDictionary<ExecutableTarget, string> skipped)
     {
         console.WriteLine("Execution plan (OnlyWhen conditions are checked when a target is reached):");
@@ -144,9 +95,9 @@ internal static class BuildOutput
     public static string FormatDuration(TimeSpan duration) =>
         duration.ToString(duration.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss\.f", CultureInfo.InvariantCulture);
 
-    private static string Names(IEnumerable<ExecutableTarget> targets) => string.Join(", ", targets.Select(t => t.Name));
+    internal static string Names(IEnumerable<ExecutableTarget> targets) => string.Join(", ", targets.Select(t => t.Name));
 
-    private static Table NewTable(params string[] headers)
+    internal static Table NewTable(params string[] headers)
     {
         var table = new Table().Border(TableBorder.Square);
         foreach (var header in headers)
@@ -155,6 +106,6 @@ internal static class BuildOutput
     }
 
     // Text cells, not markup: names, values and descriptions may contain '[' and must print verbatim.
-    private static void AddRow(Table table, params string[] cells) =>
+    internal static void AddRow(Table table, params string[] cells) =>
         table.AddRow(cells.Select(c => (IRenderable)new Text(c)).ToArray());
 }

@@ -76,13 +76,21 @@ public static class BuildRunner
         {
             var parameters = ParameterDescriptor.Discover(build);
             var graph = BuildGraph.Create(build);
+            ParameterDescriptor.CheckUsedBy(parameters, graph);
             if (host.SchemaPath is not null)
                 BuildSchema.Write(host.SchemaPath, BuildSchema.Create(graph, parameters, host.RootDirectory));
 
             var invocation = CommandLineParser.Parse(args, parameters);
+            if (invocation.Help && invocation.Targets.Count > 0)
+            {
+                foreach (var target in FindTargets(graph, invocation.Targets))
+                    BuildHelp.WriteTarget(console, graph, target, parameters);
+                return 0;
+            }
+
             if (invocation.Help || (invocation.Targets.Count == 0 && !invocation.Plan))
             {
-                BuildOutput.WriteHelp(console, graph, parameters);
+                BuildHelp.Write(console, graph);
                 return 0;
             }
 
@@ -107,6 +115,8 @@ public static class BuildRunner
 
             var plan = graph.Plan(requested);
             var skipped = SkippedByCommandLine(graph, plan, requested, invocation);
+            foreach (var warning in UnusedOnCommandLine(parameters, plan, invocation))
+                BuildOutput.Warning(console, warning);
             if (invocation.Plan)
             {
                 BuildOutput.WritePlan(console, plan, skipped);
@@ -120,7 +130,10 @@ public static class BuildRunner
             build.Context = new BuildContext(console,
                 new ProcessRunner(console.Profile.Out.Writer, host.RootDirectory, secrets), host.CancellationToken);
 
-            BuildOutput.WriteHeader(console, requested.Select(t => t.Name).ToList(), plan, resolution.Parameters);
+            // The header shows what the planned targets read, and whatever the command line gave.
+            var shown = resolution.Parameters
+                .Where(p => p.Parameter.IsUsedByAny(plan) || invocation.ParameterValues.ContainsKey(p.Parameter.Name)).ToList();
+            BuildOutput.WriteHeader(console, requested.Select(t => t.Name).ToList(), plan, shown);
             var total = Stopwatch.StartNew();
             var results = await RunAsync(console, plan, skipped, host.CancellationToken);
             BuildOutput.WriteSummary(console, results, total.Elapsed);
@@ -164,6 +177,12 @@ public static class BuildRunner
         var named = FindTargets(graph, invocation.Skip);
         return plan.Intersect(named).ToDictionary(t => t, _ => "--skip");
     }
+
+    /// <summary>A value given on the command line that no planned target reads: most likely a typo of the target or a mix-up.</summary>
+    private static IEnumerable<string> UnusedOnCommandLine(IReadOnlyList<ParameterDescriptor> parameters, IReadOnlyList<ExecutableTarget> plan,
+        Invocation invocation) =>
+        parameters.Where(p => invocation.ParameterValues.ContainsKey(p.Name) && !p.IsUsedByAny(plan))
+            .Select(p => $"{p.CliName} is not used by {string.Join(", ", plan.Select(t => t.Name))}; it is used by {string.Join(", ", p.UsedBy)}.");
 
     /// <summary>Fails before anything runs when a scheduled target's Requires(() => X) is not met.</summary>
     private static void CheckRequirements(IEnumerable<ExecutableTarget> targets, IReadOnlyList<ParameterDescriptor> parameters)

@@ -42,8 +42,9 @@ internal static class CommandLineParser
             root.Options.Add(option);
 
         var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        if (result.GetValue(help))
-            return new Invocation([], true, false, null, new Dictionary<string, string>());
+        if (result.GetValue(help)) // --help alone, or --help Target...: the named targets, whatever else was given
+            return new Invocation((result.GetValue(targets) ?? []).Where(n => !n.StartsWith('-')).ToList(), true, false, null,
+                new Dictionary<string, string>());
         if (result.Errors.Count > 0)
             throw new BuildUsageException(result.Errors.Select(e => e.Message).ToList());
 

@@ -10,34 +10,44 @@ public class ParameterTests
         Release,
     }
 
+    [ParameterPrefix("APP")]
     private sealed class ParameterBuild : BuildBase
     {
         [Parameter("Build configuration.")]
+        [UsedBy(nameof(Show))]
         public readonly Flavour Configuration = Flavour.Debug;
 
         [Parameter("Folder of the PostgreSQL binaries.")]
+        [UsedBy(nameof(Show))]
         public string PgBinDir { get; private set; } = "default-dir";
 
         [Parameter("Port.", Minimum = 1, Maximum = 65535)]
+        [UsedBy(nameof(Show))]
         public int Port = 5432;
 
         [Parameter("Item count.")]
+        [UsedBy(nameof(Show))]
         public long Items = 10;
 
         [Parameter("Ratio.", Minimum = 0, Maximum = 1)]
+        [UsedBy(nameof(Show))]
         public double Ratio = 0.5;
 
         [Parameter("Verbose output.")]
+        [UsedBy(nameof(Show))]
         public bool Verbose;
 
         [Parameter("Tags.")]
+        [UsedBy(nameof(Show))]
         public string[] Tags = ["a"];
 
         [Parameter("Dump file.")]
+        [UsedBy(nameof(Show))]
         public AbsolutePath? Dump;
 
         [Parameter("Registry password.")]
         [Secret]
+        [UsedBy(nameof(Show))]
         public string? RegistryPassword;
 
         public bool Ran { get; private set; }
@@ -56,12 +66,10 @@ public class ParameterTests
     public static TheoryData<string, string, string?, string> PrecedenceCases => new()
     {
         // command line, environment (name=value;...), parameters.json, expected
-        { "--pg-bin-dir cli", "PgBinDir=exact;PG_BIN_DIR=fuzzy", """{ "PgBinDir": "json" }""", "cli" },
-        { "", "PgBinDir=exact;PG_BIN_DIR=fuzzy", """{ "PgBinDir": "json" }""", "exact" },
-        { "", "PG_BIN_DIR=fuzzy", """{ "PgBinDir": "json" }""", "fuzzy" },
-        { "", "pg-bin-dir=fuzzy", null, "fuzzy" },
-        { "", "PGBINDIR=fuzzy", null, "fuzzy" },
-        { "", "PgBinDir=", """{ "PgBinDir": "json" }""", "json" }, // an empty variable counts as unset
+        { "--pg-bin-dir cli", "APP_PG_BIN_DIR=prefixed;PgBinDir=exact", """{ "PgBinDir": "json" }""", "cli" },
+        { "", "APP_PG_BIN_DIR=prefixed;PgBinDir=exact", """{ "PgBinDir": "json" }""", "prefixed" },
+        { "", "PgBinDir=exact", """{ "PgBinDir": "json" }""", "exact" },
+        { "", "APP_PG_BIN_DIR=;PgBinDir=", """{ "PgBinDir": "json" }""", "json" }, // an empty variable counts as unset
         { "", "", """{ "pgbindir": "json" }""", "json" },
         { "", "", """{ "$schema": "./build.schema.json" }""", "default-dir" },
         { "", "", null, "default-dir" },
@@ -69,18 +77,32 @@ public class ParameterTests
 
     [Theory]
     [MemberData(nameof(PrecedenceCases))]
-    public async Task Resolution_order_is_cli_then_exact_env_then_fuzzy_env_then_json_then_default(
+    public async Task Resolution_order_is_cli_then_prefixed_env_then_exact_name_then_json_then_default(
         string cli, string environment, string? json, string expected)
     {
-        var env = environment.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => pair[1]);
-
-        var (build, result) = await RunAsync($"Show {cli}", env, json);
+        var (build, result) = await RunAsync($"Show {cli}", Variables(environment), json);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(expected, build.PgBinDir);
     }
+
+    [Fact]
+    public async Task Environment_variables_without_the_prefix_or_spelled_otherwise_are_ignored()
+    {
+        var (build, result) = await RunAsync("Show", Variables(
+            "PG_BIN_DIR=a;PGBINDIR=b;pg-bin-dir=c;pgbindir=d;app_pg_bin_dir=e;CONFIGURATION=Release;PORT=1;VERBOSE=true;DUMP=/tmp/x.sql;TAGS=z"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("default-dir", build.PgBinDir);
+        Assert.Equal(Flavour.Debug, build.Configuration);
+        Assert.Equal(5432, build.Port);
+        Assert.False(build.Verbose);
+        Assert.Null(build.Dump);
+        Assert.Equal(["a"], build.Tags);
+    }
+
+    private static Dictionary<string, string> Variables(string pairs) =>
+        pairs.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]);
 
     [Fact]
     public async Task Values_are_converted_to_the_member_type()
@@ -127,15 +149,15 @@ public class ParameterTests
 
     [Theory]
     [InlineData("--configuration Bogus", null, "Invalid value 'Bogus' for parameter 'Configuration' (--configuration): accepted values are Debug, Release")]
-    [InlineData("", "CONFIGURATION=bogus", "Invalid value 'bogus' for parameter 'Configuration' (environment variable CONFIGURATION): accepted values are Debug, Release")]
+    [InlineData("", "APP_CONFIGURATION=bogus", "Invalid value 'bogus' for parameter 'Configuration' (environment variable APP_CONFIGURATION): accepted values are Debug, Release")]
     [InlineData("--configuration 1", null, "accepted values are Debug, Release")] // numbers are not enum names
     [InlineData("--port 70000", null, "Invalid value '70000' for parameter 'Port' (--port): accepted values are whole numbers from 1 to 65535")]
     [InlineData("--port 0", null, "accepted values are whole numbers from 1 to 65535")]
     [InlineData("--port 80.5", null, "accepted values are whole numbers from 1 to 65535")]
-    [InlineData("", "PORT=http", "Invalid value 'http' for parameter 'Port' (environment variable PORT): accepted values are whole numbers from 1 to 65535")]
+    [InlineData("", "APP_PORT=http", "Invalid value 'http' for parameter 'Port' (environment variable APP_PORT): accepted values are whole numbers from 1 to 65535")]
     [InlineData("--items lots", null, "accepted values are whole numbers from -9223372036854775808 to 9223372036854775807")]
     [InlineData("--ratio 2", null, "accepted values are numbers from 0 to 1")]
-    [InlineData("", "VERBOSE=maybe", "Invalid value 'maybe' for parameter 'Verbose' (environment variable VERBOSE): accepted values are true, false")]
+    [InlineData("", "APP_VERBOSE=maybe", "Invalid value 'maybe' for parameter 'Verbose' (environment variable APP_VERBOSE): accepted values are true, false")]
     public async Task Bad_values_fail_before_anything_runs_listing_accepted_values(string cli, string? environment, string expected)
     {
         var env = environment is null ? null : new Dictionary<string, string> { [environment.Split('=')[0]] = environment.Split('=')[1] };
@@ -178,12 +200,12 @@ public class ParameterTests
     [Fact]
     public async Task Secrets_are_masked_in_the_header()
     {
-        var (build, result) = await RunAsync("Show", new Dictionary<string, string> { ["REGISTRY_PASSWORD"] = "hunter2-secret" });
+        var (build, result) = await RunAsync("Show", new Dictionary<string, string> { ["APP_REGISTRY_PASSWORD"] = "hunter2-secret" });
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("hunter2-secret", build.RegistryPassword);
         Assert.DoesNotContain("hunter2-secret", result.Output);
-        Assert.Matches(@"│ RegistryPassword\s+│ \*\*\*\*\s+│ env REGISTRY_PASSWORD", result.Output);
+        Assert.Matches(@"│ RegistryPassword\s+│ \*\*\*\*\s+│ env APP_REGISTRY_PASSWORD", result.Output);
     }
 
     [Fact]
@@ -197,15 +219,15 @@ public class ParameterTests
     }
 
     [Fact]
-    public async Task Help_lists_parameters_with_type_default_and_names()
+    public async Task Help_of_a_target_lists_its_parameters_with_type_default_and_names()
     {
-        var (_, result) = await RunAsync("--help");
+        var (_, result) = await RunAsync("--help Show");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Matches(@"│ Configuration\s+│ --configuration\s+│ Debug \| Release\s+│ Debug\s+│ Build configuration\.", result.Output);
-        Assert.Matches(@"│\s+│ CONFIGURATION\s+│", result.Output);
+        Assert.Matches(@"│\s+│ APP_CONFIGURATION\s+│", result.Output);
         Assert.Matches(@"│ PgBinDir\s+│ --pg-bin-dir\s+│ string\s+│ default-dir", result.Output);
-        Assert.Matches(@"│\s+│ PG_BIN_DIR\s+│", result.Output);
+        Assert.Matches(@"│\s+│ APP_PG_BIN_DIR\s+│", result.Output);
         Assert.Matches(@"│ Port\s+│ --port\s+│ int: whole numbers from 1 to 65535\s+│ 5432", result.Output);
         Assert.Contains("Registry password. (secret: never printed)", result.Output);
     }
@@ -214,13 +236,19 @@ public class ParameterTests
     {
         [Parameter("Token.")]
         [Secret]
+        [UsedBy(nameof(Show))]
         public string Token = "oops";
+
+        Target Show => _ => _.Executes(() => { });
     }
 
     private sealed class UnsupportedTypeBuild : BuildBase
     {
         [Parameter("When.")]
+        [UsedBy(nameof(Show))]
         public DateTime When;
+
+        Target Show => _ => _.Executes(() => { });
     }
 
     [Fact]

@@ -92,6 +92,7 @@ public class ProcessRunnerTests
     {
         [Parameter("Token.")]
         [Secret]
+        [UsedBy(nameof(Call))]
         public string? Token;
 
         Target Call => _ => _.Executes(() => RunAsync("sh", ["-c", "echo token is $0; exit 2", Token!]));
@@ -100,7 +101,7 @@ public class ProcessRunnerTests
     [Fact]
     public async Task A_failing_command_in_a_target_fails_the_build_with_the_masked_command_line()
     {
-        var result = await TestHost.RunAsync(new ProcessBuild(), "Call", new Dictionary<string, string> { ["TOKEN"] = "tok-123456" });
+        var result = await TestHost.RunAsync(new ProcessBuild(), "Call", new Dictionary<string, string> { ["Token"] = "tok-123456" });
 
         Assert.Equal(BuildRunner.ExitTargetFailed, result.ExitCode);
         Assert.Contains("Command failed with exit code 2: sh -c 'echo token is $0; exit 2' ****", result.Output);

@@ -12,19 +12,24 @@ public sealed class SchemaTests : IDisposable
     private sealed class SchemaBuild : BuildBase
     {
         [Parameter("Build configuration.")]
+        [UsedBy(nameof(Compile))]
         public ParameterTests.Flavour Configuration = ParameterTests.Flavour.Debug;
 
         [Parameter("Port.", Minimum = 1, Maximum = 65535)]
+        [UsedBy(nameof(Compile))]
         public int Port = 5432;
 
         [Parameter("Tags.")]
+        [UsedBy(nameof(Compile))]
         public string[] Tags = [];
 
         [Parameter("Secret.")]
         [Secret]
+        [UsedBy(nameof(Compile))]
         public string? Password;
 
         [Parameter("Dump.")]
+        [UsedBy(nameof(Compile))]
         public AbsolutePath Dump = AbsolutePath.Create(Path.Combine(Path.GetTempPath(), "data", "rates.sql"));
 
         Target Compile => _ => _.Description("Builds it.").Executes(() => { });

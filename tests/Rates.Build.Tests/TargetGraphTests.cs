@@ -237,12 +237,15 @@ public class TargetGraphTests
         Assert.Equal(["Prepare", "UsePrepared"], build.Executed);
     }
 
+    [ParameterPrefix("APP")]
     private sealed class RequiresBuild : BuildBase
     {
         [Parameter("Path of a dump.")]
+        [UsedBy(nameof(Up))]
         public string? Dump;
 
         [Parameter("Names.")]
+        [UsedBy(nameof(Greet))]
         public string[] Names = [];
 
         public List<string> Executed { get; } = [];
@@ -261,8 +264,8 @@ public class TargetGraphTests
 
         Assert.Equal(BuildRunner.ExitUsage, result.ExitCode);
         Assert.Empty(build.Executed);
-        Assert.Contains("Target 'Up' requires parameter 'Dump' (--dump / DUMP)", result.Output);
-        Assert.Contains("Target 'Greet' requires parameter 'Names' (--names / NAMES)", result.Output);
+        Assert.Contains("Target 'Up' requires parameter 'Dump' (--dump / APP_DUMP)", result.Output);
+        Assert.Contains("Target 'Greet' requires parameter 'Names' (--names / APP_NAMES)", result.Output);
     }
 
     [Theory]
@@ -281,7 +284,7 @@ public class TargetGraphTests
     [Fact]
     public async Task Requires_treats_blank_values_as_missing()
     {
-        var result = await TestHost.RunAsync(new RequiresBuild(), "Up", new Dictionary<string, string> { ["DUMP"] = "  " });
+        var result = await TestHost.RunAsync(new RequiresBuild(), "Up", new Dictionary<string, string> { ["APP_DUMP"] = "  " });
 
         Assert.Equal(BuildRunner.ExitUsage, result.ExitCode);
         Assert.Contains("requires parameter 'Dump'", result.Output);
