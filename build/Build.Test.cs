@@ -13,9 +13,11 @@ partial class Build
 
     [Parameter("PostgreSQL for the integration tests: Auto (a postgres:13.5 container when a Docker engine answers, " +
                "else the embedded server), Docker or Embedded.")]
+    [UsedBy(nameof(Test))]
     readonly TestDatabase TestPostgres = TestDatabase.Auto;
 
     [Parameter("Test projects to run, by name (e.g. Rates.Api.Tests); default: every project under tests/.")]
+    [UsedBy(nameof(Test))]
     readonly string[] TestProjects = [];
 
     Target Test => _ => _
@@ -23,22 +25,7 @@ partial class Build
         .DependsOn(Compile)
         .Executes(async () =>
         {
-            var projects = TestsDirectory.DirectoryExists
-                ? Directory.EnumerateDirectories(TestsDirectory).SelectMany(d => Directory.EnumerateFiles(d, "*.Tests.csproj"))
-                    .Order(StringComparer.Ordinal).Select(p => AbsolutePath.Create(p)).ToList()
-                : [];
-            if (projects.Count == 0)
-                throw new BuildFailedException($"No test projects found under {TestsDirectory.RelativeTo(RootDirectory)}/*/*.Tests.csproj.");
-            if (TestProjects.Length > 0)
-            {
-                var known = projects.Select(p => Path.GetFileNameWithoutExtension(p.Name)).ToList();
-                var unknown = TestProjects.Where(n => !known.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
-                if (unknown.Count > 0)
-                    throw new BuildFailedException(
-                        $"Unknown test project(s) {string.Join(", ", unknown)} in --test-projects; known: {string.Join(", ", known)}.");
-                projects = projects.Where(p => TestProjects.Contains(Path.GetFileNameWithoutExtension(p.Name), StringComparer.OrdinalIgnoreCase)).ToList();
-            }
-
+            var projects = SelectedTestProjects();
             TestResultsDirectory.CreateOrCleanDirectory(); // old trx files would be counted as this run's
             var runs = new List<TestProjectRun>();
             foreach (var project in projects)
@@ -62,6 +49,29 @@ partial class Build
             if (problems.Count > 0)
                 throw new BuildFailedException("Tests failed: " + string.Join("; ", problems));
         });
+
+    /// <summary>tests/*/*.Tests.csproj, or those of them --test-projects names.</summary>
+    /// <exception cref="BuildFailedException">There are none, or --test-projects names one that does not exist.</exception>
+    List<AbsolutePath> SelectedTestProjects()
+    {
+        var projects = TestsDirectory.DirectoryExists
+            ? Directory.EnumerateDirectories(TestsDirectory).SelectMany(d => Directory.EnumerateFiles(d, "*.Tests.csproj"))
+                .Order(StringComparer.Ordinal).Select(p => AbsolutePath.Create(p)).ToList()
+            : [];
+        if (projects.Count == 0)
+            throw new BuildFailedException($"No test projects found under {TestsDirectory.RelativeTo(RootDirectory)}/*/*.Tests.csproj.");
+        if (TestProjects.Length > 0)
+        {
+            var known = projects.Select(p => Path.GetFileNameWithoutExtension(p.Name)).ToList();
+            var unknown = TestProjects.Where(n => !known.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (unknown.Count > 0)
+                throw new BuildFailedException(
+                    $"Unknown test project(s) {string.Join(", ", unknown)} in --test-projects; known: {string.Join(", ", known)}.");
+            projects = projects.Where(p => TestProjects.Contains(Path.GetFileNameWithoutExtension(p.Name), StringComparer.OrdinalIgnoreCase)).ToList();
+        }
+
+        return projects;
+    }
 
     void WriteTestSummary(IReadOnlyList<TestProjectRun> runs)
     {

@@ -46,6 +46,9 @@ partial class Build
     /// <summary>Image runs for Up only on docker; unknown until PrepareEnvironment planned (then it runs).</summary>
     bool UpNeedsImage => _upPlanning is not { IsCompletedSuccessfully: true } planning || planning.Result.Runtime == EnvironmentRuntime.Docker;
 
+    /// <summary>Publish runs for Up only on the local runtime; unknown until PrepareEnvironment planned (then it runs).</summary>
+    bool UpNeedsPublish => _upPlanning is not { IsCompletedSuccessfully: true } planning || planning.Result.Runtime == EnvironmentRuntime.Local;
+
     async Task<UpPlan> PlanAndShowUpAsync()
     {
         var plan = await PlanUpAsync();
@@ -154,6 +157,21 @@ partial class Build
         var raw = Output.Profile.Out.Writer;
         raw.WriteLine($"Example ({example}):");
         raw.WriteLine($"  curl \"{url}{ServiceProbe.ExampleQuery}\"");
+        if (plan.Name == EnvironmentNames.Default && ApiPort is null && plan.ApiPort != DefaultApiPort)
+            WriteNotOnDefaultPort(plan, url);
+    }
+
+    /// <summary>The README's examples use port 3000 of the default environment: when Up chose another, it says so last, where it is seen.</summary>
+    void WriteNotOnDefaultPort(UpPlan plan, string url)
+    {
+        var raw = Output.Profile.Out.Writer;
+        Output.WriteLine();
+        Output.Write(new Rule($"[yellow bold]Port {DefaultApiPort} was not used[/]").LeftJustified().RuleStyle("yellow"));
+        Output.MarkupLineInterpolated(
+            $"[yellow]The API of environment '{plan.Name}' listens on port [bold]{plan.ApiPort}[/], not on the {DefaultApiPort} of the README's examples: {plan.Api.Reason}.[/]");
+        raw.WriteLine($"Use port {plan.ApiPort} in the examples:");
+        raw.WriteLine($"  curl \"{url}{ServiceProbe.ExampleQuery}\"");
+        Output.WriteLine($"To move it to {DefaultApiPort} once that port is free: {RuntimeSelection.DownCommand(plan.Name)}, then ./build.sh Up --api-port {DefaultApiPort}.");
     }
 
     /// <summary>A two-column table of text cells (values print verbatim, no markup).</summary>

@@ -177,18 +177,7 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
 
         // Data that existed before this Up is kept whatever happens; a volume this Up creates goes if it fails.
         var volumesBefore = await docker.ListVolumesAsync(project.Name);
-        plan.Store.Save(new EnvironmentState
-        {
-            Name = plan.Name,
-            Runtime = EnvironmentRuntime.Docker,
-            Project = project.Name,
-            ApiPort = plan.ApiPort,
-            DbPort = plan.DbPort,
-            DbImage = dbImage,
-            ApiImage = apiImage,
-            Topology = plan.Shape.Topology,
-            AddOns = plan.Shape.AddOns,
-        });
+        plan.Store.Save(plan.State() with { Project = project.Name, DbImage = dbImage, ApiImage = apiImage });
 
         var step = $"starting the database (service {DbService}, {dbImage})";
         // The logs that explain a failure of the step (the seed job's own output is in the error already).

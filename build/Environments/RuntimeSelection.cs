@@ -18,6 +18,17 @@ internal sealed record UpPlan(
     public string Name => Store.Name;
     public int ApiPort => Api.Port;
     public int DbPort => Db.Port;
+
+    /// <summary>What every runtime keeps of this plan; each adds its own (compose project and images, or pids).</summary>
+    public EnvironmentState State() => new()
+    {
+        Name = Name,
+        Runtime = Runtime,
+        ApiPort = ApiPort,
+        DbPort = DbPort,
+        Topology = Shape.Topology,
+        AddOns = Shape.AddOns,
+    };
 }
 
 /// <summary>Which runtime an environment uses. Pure, so the rules are testable without Docker.</summary>
