@@ -56,8 +56,8 @@ partial class Build
     [UsedBy(nameof(GenerateBatch))]
     readonly string? Send;
 
-    [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key kept in " +
-               ".nuke/temp/<env>/api-key (mode 0600) when that file exists, else none.")]
+    [Parameter("GenerateBatch --send and Benchmark: the API key writers sign in with (Authorization: Bearer). Default: the key Up " +
+               "generated for the environment (.nuke/temp/<env>/api-key, mode 0600; with --send URL, the environment serving that URL).")]
     [Secret]
     [UsedBy(nameof(GenerateBatch), nameof(Benchmark))]
     readonly string? ApiKey;
@@ -83,7 +83,7 @@ partial class Build
                 InvalidRatio = BatchInvalidRatio,
             };
             // Checked before generating: a typo in the URL should not cost a long generation first.
-            (Uri? serviceUrl, PortCatalog catalog) = Send is null ? (null, PortCatalog.Default) : await FindBatchTargetAsync(Send);
+            var (serviceUrl, catalog, environment) = Send is null ? (null, PortCatalog.Default, null) : await FindBatchTargetAsync(Send);
             ValidateBatchSpec(spec, catalog);
             if (BatchId is not null)
                 BatchUpload.ValidateBatchId(BatchId);
@@ -98,14 +98,14 @@ partial class Build
             WriteBatchSummary(summary, path);
 
             if (serviceUrl is not null)
-                await SendBatchAsync(summary, path, serviceUrl, BatchId ?? BatchUpload.DeriveBatchId(summary.Sha256));
+                await SendBatchAsync(summary, path, serviceUrl, BatchId ?? BatchUpload.DeriveBatchId(summary.Sha256), WriterKey(environment?.Store));
         });
 
     /// <summary>
     /// Where --send goes and the ports its batch may name: an environment's service and its database's ports (bare --send:
     /// the environment --env; a URL: the running environment serving on that port, if any), else the project seed's ports.
     /// </summary>
-    async Task<(Uri Url, PortCatalog Catalog)> FindBatchTargetAsync(string send)
+    async Task<(Uri? Url, PortCatalog Catalog, RunningEnvironment? Environment)> FindBatchTargetAsync(string send)
     {
         var url = send == SendToEnvironment ? null : BatchUpload.ParseServiceUrl(send);
         RunningEnvironment? environment;
@@ -123,12 +123,12 @@ partial class Build
         if (environment is null)
         {
             Output.WriteLine($"{url} is not the service of an environment of this checkout; the lanes use the ports of the project's seed.");
-            return (url, PortCatalog.Default);
+            return (url, PortCatalog.Default, null);
         }
 
         var catalog = await DatabaseCatalog.ReadAsync(environment.ConnectionString(DbPassword), CancellationToken);
         Output.WriteLine(FormattableString.Invariant($"Sending to environment '{environment.Name}' ({url}); lanes from the {catalog.Ports.Count:N0} ports of its database"));
-        return (url, catalog);
+        return (url, catalog, environment);
     }
 
     async Task<BatchSummary> WriteBatchFileAsync(AbsolutePath path, BatchSpec spec, PortCatalog catalog)
@@ -199,9 +199,10 @@ partial class Build
     }
 
     /// <summary>--api-key, else the key stored for --env, else none (the service then answers 401 or 403, and says why).</summary>
-    string? WriterKey() => ApiKey ?? WriterKeys.Read(TemporaryDirectory / EnvironmentNames.Validate(Env) / WriterKeys.FileName);
+    /// <summary>--api-key, else the key stored for the environment (<paramref name="store"/>, default --env).</summary>
+    string? WriterKey(EnvironmentStore? store = null) => ApiKey ?? (store ?? Environments.Store(Env)).ReadSecret(Credential.ApiKey);
 
-    async Task SendBatchAsync(BatchSummary summary, AbsolutePath path, Uri serviceUrl, string batchId)
+    async Task SendBatchAsync(BatchSummary summary, AbsolutePath path, Uri serviceUrl, string batchId, string? apiKey)
     {
         var uri = BatchUpload.BatchUri(serviceUrl, batchId);
         Output.WriteLine(FormattableString.Invariant($"PUT {uri} ({summary.Bytes:N0} bytes, {summary.Spec.ContentType}{(summary.Spec.Gzip ? ", gzip" : "")})"));
@@ -209,7 +210,7 @@ partial class Build
         using var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
         using var client = new HttpClient(handler) { Timeout = SendTimeout };
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var response = await BatchUpload.SendAsync(client, uri, path, summary.Spec.ContentType, summary.Spec.ContentEncoding, WriterKey(), CancellationToken);
+        var response = await BatchUpload.SendAsync(client, uri, path, summary.Spec.ContentType, summary.Spec.ContentEncoding, apiKey, CancellationToken);
         var elapsed = stopwatch.Elapsed;
 
         var colour = response.IsSuccess ? "green" : "red";

@@ -52,7 +52,7 @@ partial class Build
         return location == PsqlLocation.Host
             ? PsqlCommand.OnHost(onPath!, environment.DbPort, environment.Password)
             : PsqlCommand.InContainer(ComposeFile, EnvironmentNames.ProjectName(environment.Name), DockerEnvironment.DbService,
-                DockerEnvironment.DbContainerPort, ComposeProject.Variables(environment.Password, null, null, null, null), environment.Password);
+                DockerEnvironment.DbContainerPort, ComposeProject.Variables(EnvironmentSecrets.Unused with { OwnerPassword = environment.Password }, null, null, null, null), environment.Password);
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ partial class Build
     {
         if (_monitoring is null)
             return;
-        var topology = Monitored(plan.Name, plan.Password, ComposeProject.Variables(plan.Password, plan.ApiPort, plan.DbPort, DbImage, apiImage),
+        var topology = Monitored(plan.Name, plan.Password, ComposeProject.Variables(plan.Secrets, plan.ApiPort, plan.DbPort, DbImage, apiImage),
             [plan.ApiPort, plan.DbPort, .. (await DockerRuntime.RunningServicesAsync(plan.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort)]);
         var down = await _monitoring.UpAsync(Docker, topology, TimeSpan.FromSeconds(60), CancellationToken);
         foreach (var target in down)

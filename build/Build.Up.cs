@@ -93,8 +93,8 @@ partial class Build
                 $"Environment '{store.Name}' is of the {state.Shape} topology (its data and containers are made for it); run Up with --topology " +
                 $"{state.Topology.ToString().ToLowerInvariant()}, or remove it first with {RuntimeSelection.DownCommand(store.Name)} --volumes.");
         CheckUpDump(store.Name, dataExists);
-        var (password, origin) = store.ResolvePassword(DbPassword, dataExists);
-        return new UpPlan(store, kind, reason, api, db, password, origin.Replace(RootDirectory + "/", "", StringComparison.Ordinal), shape, ha);
+        var (secrets, origin) = store.ResolveSecrets(DbPassword, givenApiKey: null, dataExists);
+        return new UpPlan(store, kind, reason, api, db, secrets, origin.Replace(RootDirectory + "/", "", StringComparison.Ordinal), shape, ha);
     }
 
     /// <summary>Up --dump seeds a new environment only; data that exists is replaced by DbSeed --dump, never silently kept.</summary>
@@ -146,8 +146,12 @@ partial class Build
             ("Topology", plan.Shape.ToString()),
             ("API", url),
             ("Health", $"{url}/health/ready ({ready.Detail})"),
-            ("Metrics", $"{url}/metrics"),
-            ("Database", $"127.0.0.1:{plan.DbPort}, database {LocalEnvironment.DatabaseName}, user {LocalEnvironment.DatabaseUser}, password in {folder}/db-password"),
+            ("Metrics", plan.Runtime == EnvironmentRuntime.Docker
+                ? $"/metrics on port {DockerEnvironment.MetricsContainerPort} inside the compose network (for Prometheus; see Up --monitoring)"
+                : $"{url}/metrics"),
+            ("Database", $"127.0.0.1:{plan.DbPort}, database {LocalEnvironment.DatabaseName}, owner {LocalEnvironment.DatabaseUser} (password in " +
+                         $"{folder}/db-password); the service signs in as {EnvironmentSecrets.ServiceUser}"),
+            ("Writers", $"PUT /batches needs the API key in {folder}/api-key (Authorization: Bearer); GenerateBatch --send uses it"),
             ("Data", DatabaseCounts.Describe(counts)),
             ("Stop", $"{down}   ({down} --volumes also deletes the data)"),
             .. await HaSummaryRowsAsync(plan),

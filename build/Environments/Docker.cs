@@ -143,20 +143,25 @@ internal sealed class DockerCli(ProcessRunner processes, CancellationToken cance
 /// <c>docker compose -p rates-&lt;env&gt; -f compose.yaml ...</c> with the environment's settings passed as environment
 /// variables (never on the command line) and the password masked in everything echoed.
 /// </summary>
-internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile, string project, IReadOnlyDictionary<string, string?> variables, string? password,
-    IReadOnlyList<AbsolutePath>? moreComposeFiles = null)
+/// <param name="secrets">Values masked in everything echoed or logged.</param>
+internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile, string project, IReadOnlyDictionary<string, string?> variables,
+    IReadOnlyList<string> secrets, IReadOnlyList<AbsolutePath>? moreComposeFiles = null)
 {
     public string Name { get; } = project;
 
     /// <summary>The variables compose.yaml reads; see .env.example.</summary>
-    public static IReadOnlyDictionary<string, string?> Variables(string? password, int? apiPort, int? dbPort, string? dbImage, string? apiImage)
+    public static IReadOnlyDictionary<string, string?> Variables(EnvironmentSecrets? secrets, int? apiPort, int? dbPort, string? dbImage, string? apiImage)
     {
+        // Down and logs need no real secret, but compose.yaml insists the variables are set.
+        secrets ??= EnvironmentSecrets.Unused;
         var variables = new Dictionary<string, string?>
         {
-            // Down and logs need no real password, but compose.yaml insists the variable is set.
-            ["RATES_DB_PASSWORD"] = password ?? "unused",
+            ["RATES_DB_PASSWORD"] = secrets.OwnerPassword,
             ["RATES_DB_NAME"] = LocalEnvironment.DatabaseName,
             ["RATES_DB_USER"] = LocalEnvironment.DatabaseUser,
+            ["RATES_SERVICE_USER"] = EnvironmentSecrets.ServiceUser,
+            ["RATES_SERVICE_PASSWORD"] = secrets.ServicePassword,
+            ["RATES_API_KEY_SHA256"] = secrets.ApiKeyHash,
         };
         if (apiPort is not null)
             variables["RATES_API_PORT"] = apiPort.Value.ToString(CultureInfo.InvariantCulture);
@@ -173,7 +178,7 @@ internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile,
         docker.RunAsync(["compose", "-p", Name, "-f", composeFile, .. (moreComposeFiles ?? []).SelectMany(f => new[] { "-f", (string)f }), .. arguments], new ProcessOptions
         {
             Environment = variables,
-            Secrets = password is null ? [] : [password],
+            Secrets = secrets,
             Echo = echo,
             CheckExitCode = checkExitCode,
         }, evenWhenCancelled);
@@ -189,8 +194,8 @@ internal sealed class ComposeProject(DockerCli docker, AbsolutePath composeFile,
             var text = string.Join('\n', result.Output
                 .Where(l => l.Trim().Length > 0 && !l.StartsWith("Attaching to", StringComparison.Ordinal))
                 .TakeLast(lines * services.Length));
-            if (!string.IsNullOrEmpty(password))
-                text = text.Replace(password, "****", StringComparison.Ordinal);
+            foreach (var secret in secrets.Where(s => s.Length > 0))
+                text = text.Replace(secret, "****", StringComparison.Ordinal);
             return text.Length == 0 ? "(no log output)" : text;
         }
         catch (Exception ex) when (ex is ProcessFailedException or InvalidOperationException)

@@ -19,6 +19,8 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
     /// <summary>Ports inside the containers (compose.yaml).</summary>
     public const int DbContainerPort = 5432;
     public const int ApiContainerPort = 3000;
+    /// <summary>compose.yaml: the service's management port (<c>Metrics__Port</c>), not published.</summary>
+    public const int MetricsContainerPort = 9464;
 
     /// <summary>Where DbSeed mounts a dump inside the seed job's container.</summary>
     private const string DumpMountPath = "/dump/input.sql";
@@ -48,15 +50,15 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
     public ComposeProject ProjectOf(RunningEnvironment environment, string password) =>
         environment.State?.Ha is { } ha && environment.Shape.Topology == Topology.Ha
             ? Ha.Project(environment.Name, ha, password, HaSecrets.Load(environment.Store) ?? new HaSecrets("unused", "unused", "unused"))
-            : Project(environment.Name, password, environment.State?.ApiPort, environment.DbPort, environment.State?.DbImage,
+            : Project(environment.Name, environment.Secrets(password), environment.State?.ApiPort, environment.DbPort, environment.State?.DbImage,
                 environment.State?.ApiImage, environment.Shape);
 
-    public ComposeProject Project(string environment, string? password, int? apiPort = null, int? dbPort = null,
+    public ComposeProject Project(string environment, EnvironmentSecrets? secrets, int? apiPort = null, int? dbPort = null,
         string? dbImage = null, string? apiImage = null, EnvironmentShape? shape = null)
     {
         var files = ComposeFiles(shape ?? EnvironmentShape.Default);
         return new(docker, files[0], EnvironmentNames.ProjectName(environment),
-            ComposeProject.Variables(password, apiPort, dbPort, dbImage, apiImage), password, files.Skip(1).ToList());
+            ComposeProject.Variables(secrets, apiPort, dbPort, dbImage, apiImage), secrets?.All ?? [], files.Skip(1).ToList());
     }
 
     public async Task<RunningEnvironment?> InspectAsync(EnvironmentStore store, EnvironmentState? state)
@@ -166,7 +168,7 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
 
     public async Task UpAsync(UpPlan plan, string dbImage, string apiImage, AbsolutePath? dump)
     {
-        var project = Project(plan.Name, plan.Password, plan.ApiPort, plan.DbPort, dbImage, apiImage, plan.Shape);
+        var project = Project(plan.Name, plan.Secrets, plan.ApiPort, plan.DbPort, dbImage, apiImage, plan.Shape);
         // Checked again right before starting: building the image took a while. The environment's own ports are fine.
         var own = (await RunningServicesAsync(plan.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort).ToHashSet();
         foreach (var (service, port) in new[] { ("API", plan.ApiPort), ("Database", plan.DbPort) })
@@ -228,7 +230,7 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
             return false;
         }
 
-        var project = Project(store.Name, store.ReadPassword(), shape: store.Load()?.Shape);
+        var project = Project(store.Name, store.ReadSecrets(), shape: store.Load()?.Shape);
         await project.RunAsync(["down", "--remove-orphans", .. volumes ? new[] { "--volumes" } : []]);
         console.WriteLine(volumes
             ? $"Removed the containers, network and data volume of {name}."

@@ -41,9 +41,16 @@ internal sealed record EnvironmentShape(Topology Topology, EnvironmentAddOns Add
 /// <param name="What">How messages name it.</param>
 internal sealed record Credential(string FileName, string Parameter, string What)
 {
+    /// <summary>The database owner's: migrations and the seed run as it (and the local runtime's superuser uses it).</summary>
     public static Credential DbPassword { get; } = new("db-password", "--db-password", "password");
 
-    public static IReadOnlyList<Credential> All { get; } = [DbPassword];
+    /// <summary>The service role's (<see cref="EnvironmentSecrets.ServiceUser"/>): what the service connects with.</summary>
+    public static Credential ServicePassword { get; } = new("service-password", "--service-password", "service role's password");
+
+    /// <summary>The key batch writers sign in with; the service only gets its SHA-256.</summary>
+    public static Credential ApiKey { get; } = new("api-key", "--api-key", "API key");
+
+    public static IReadOnlyList<Credential> All { get; } = [DbPassword, ServicePassword, ApiKey];
 }
 
 /// <summary>
@@ -70,6 +77,12 @@ internal sealed record RunningEnvironment(
     public string ConnectionString(string? givenPassword) => DatabaseCounts.ConnectionString(RequireDbPort(), Password(givenPassword));
 
     public string Password(string? given) => Store.SecretOfRunning(Credential.DbPassword, given);
+
+    /// <summary>Every secret of the environment, the given --db-password in place of the stored owner's password.</summary>
+    public EnvironmentSecrets Secrets(string? givenPassword) =>
+        (Store.ReadSecrets() ?? throw new BuildFailedException(
+            $"Environment '{Name}' has no stored service role password or API key (it was brought up by an older build); " +
+            $"run {RuntimeSelection.UpCommand(Name)} again to create them.")) with { OwnerPassword = Password(givenPassword) };
 }
 
 /// <summary>Everything Up hands to a runtime besides the plan: what was built for it.</summary>

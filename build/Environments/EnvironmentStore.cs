@@ -182,6 +182,24 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
 
     public string? ReadPassword() => ReadSecret(Credential.DbPassword);
 
+    /// <summary>
+    /// Up: every secret of the environment, given, stored or generated (and then stored). Only the owner's password is
+    /// bound to the data; the service role's password and the API key are set again by every Up, so they may change.
+    /// </summary>
+    public (EnvironmentSecrets Secrets, string OwnerPasswordOrigin) ResolveSecrets(string? givenDbPassword, string? givenApiKey, bool dataExists)
+    {
+        var (owner, origin) = ResolveSecret(Credential.DbPassword, givenDbPassword, dataExists);
+        var (service, _) = ResolveSecret(Credential.ServicePassword, given: null, dataExists: false);
+        var (key, _) = ResolveSecret(Credential.ApiKey, givenApiKey, dataExists: false);
+        return (new EnvironmentSecrets(owner, service, key), origin);
+    }
+
+    /// <summary>The secrets of an environment brought up before, or null when one of them was never stored.</summary>
+    public EnvironmentSecrets? ReadSecrets() =>
+        ReadSecret(Credential.DbPassword) is { } owner && ReadSecret(Credential.ServicePassword) is { } service && ReadSecret(Credential.ApiKey) is { } key
+            ? new EnvironmentSecrets(owner, service, key)
+            : null;
+
     public string PasswordOfRunning(string? given) => SecretOfRunning(Credential.DbPassword, given);
 
     public (string Password, string Origin) ResolvePassword(string? given, bool dataExists) => ResolveSecret(Credential.DbPassword, given, dataExists);

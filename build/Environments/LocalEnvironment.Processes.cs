@@ -26,19 +26,16 @@ internal sealed partial class LocalEnvironment
         var detach = ExecutableSearch.FindOnPath("setsid") is not null ? "setsid" : "nohup";
         List<string> arguments = detach == "setsid" ? ["-f"] : [];
         arguments.AddRange(["/bin/sh", "-c", script, "sh", store.ApiPidFile, DotNetHost(), store.ApiDirectory / ApiAssembly, store.ApiLog]);
-        // Configured only through the environment (the API's keys), nothing on the command line.
-        var environment = new Dictionary<string, string?>
+        // Configured only through the environment (the API's keys), nothing on the command line. The service signs in as
+        // the service role, never as the owner, and knows the writers' key by its hash only.
+        var environment = new Dictionary<string, string?>(plan.Secrets.ServiceSettings())
         {
             ["ConnectionStrings__Rates"] = null,
             ["Database__Host"] = "127.0.0.1",
             ["Database__Port"] = plan.DbPort.ToString(CultureInfo.InvariantCulture),
             ["Database__Name"] = DatabaseName,
-            ["Database__Username"] = DatabaseUser,
-            ["Database__Password"] = plan.Password,
             ["Service__Port"] = plan.ApiPort.ToString(CultureInfo.InvariantCulture),
             ["Service__ListenAddress"] = "127.0.0.1",
-            // Batch writes need an API key unless allowed without one; this environment, on 127.0.0.1 only, allows them.
-            ["Auth__AllowAnonymousWrites"] = "true",
         };
 
         console.WriteLine($"Starting the service on http://127.0.0.1:{plan.ApiPort} (log {store.ApiLog})");
@@ -46,7 +43,7 @@ internal sealed partial class LocalEnvironment
         {
             WorkingDirectory = store.ApiDirectory,
             Environment = environment,
-            Secrets = [plan.Password],
+            Secrets = plan.Secrets.All,
             Echo = false,
         }, cancellationToken);
 

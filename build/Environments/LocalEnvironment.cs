@@ -95,6 +95,9 @@ internal sealed partial class LocalEnvironment(IAnsiConsole console, ProcessRunn
             step = "applying the migrations and loading the seed into an empty database";
             var connectionString = DatabaseCounts.ConnectionString(plan.DbPort, plan.Password);
             await MigrateAndSeedAsync(connectionString, seedFile);
+            // As the cluster's superuser: the owner of the tables may not create roles.
+            step = $"creating the service role {EnvironmentSecrets.ServiceUser}";
+            await ServiceRole.EnsureAsync(cluster.ConnectionString(DatabaseName), EnvironmentSecrets.ServiceUser, plan.Secrets.ServicePassword, cancellationToken);
 
             step = "starting the service";
             var apiPid = live.ApiPid;

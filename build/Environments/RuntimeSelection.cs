@@ -10,11 +10,14 @@ internal sealed record UpPlan(
     string RuntimeReason,
     PortChoice Api,
     PortChoice Db,
-    string Password,
+    EnvironmentSecrets Secrets,
     string PasswordOrigin,
     EnvironmentShape Shape,
     HaPlan? Ha = null)
 {
+    /// <summary>The database owner's password (migrations, seed, reports).</summary>
+    public string Password => Secrets.OwnerPassword;
+
     public string Name => Store.Name;
     public int ApiPort => Api.Port;
     public int DbPort => Db.Port;

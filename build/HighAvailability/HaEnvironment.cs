@@ -18,7 +18,7 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
     public AbsolutePath ComposeFile => rootDirectory / HaTopology.ComposeFile;
 
     public ComposeProject Project(string environment, HaState state, string ownerPassword, HaSecrets secrets) =>
-        new(docker, ComposeFile, EnvironmentNames.ProjectName(environment), state.Variables(ownerPassword, secrets), ownerPassword);
+        new(docker, ComposeFile, EnvironmentNames.ProjectName(environment), state.Variables(ownerPassword, secrets), [ownerPassword, .. secrets.All]);
 
     public static PatroniClient Patroni(HaState state, HaSecrets? secrets) =>
         new(state.Ports.Patroni.Select(PatroniClient.Local).ToList(), HaTopology.PatroniApiUser, secrets?.PatroniApi);
