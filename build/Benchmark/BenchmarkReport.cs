@@ -197,7 +197,7 @@ internal sealed partial record BenchmarkReport
 
         Each section below is the latest run on one runtime, with the figures as measured, whether the goals are met or
         not. To reproduce: `./build.sh Up --env bench --configuration Release`, then `./build.sh Benchmark --env bench`
-        (`./build.sh --help` lists the `--benchmark-*` parameters). The benchmark deletes every row it adds.
+        (`./build.sh --help Benchmark` lists the `--benchmark-*` parameters). The benchmark deletes every row it adds.
 
         """;
 
