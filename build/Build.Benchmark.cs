@@ -86,16 +86,18 @@ partial class Build
 
         var before = counts.Own;
         var directory = (environment.Store.Directory / "benchmark").CreateOrCleanDirectory();
-        var plan = BenchmarkPlan.Create(started, BenchmarkRuns, BenchmarkItems, directory);
+        var plan = BenchmarkPlan.Create(started, BenchmarkRuns, BenchmarkItems, BenchmarkLargeItems, BenchmarkLargeRuns, directory);
         var phase = TimeSpan.FromSeconds(BenchmarkDuration);
 
-        IngestionSeries json, csv, copy;
+        IngestionSeries json, csv, copy, bare;
+        PerformanceResults performance;
         LatencySummary baseline, duringIngestion;
         LoadSummary load;
         CleanUp cleanUp;
         try
         {
             await GenerateBenchmarkBatchesAsync(plan, directory);
+            await BenchmarkDatabase.CreateBareTableAsync(connectionString, CancellationToken);
 
             using var uploads = BenchmarkUploads.CreateClient(BenchmarkUploaders);
             if (WriterKey() is { } key)
@@ -108,19 +110,19 @@ partial class Build
             var warmJson = await BenchmarkUploads.SendAsync(uploads, serviceUrl, plan.BatchId(warmUp[0].Label), warmUp[0], CancellationToken);
             var warmCsv = await BenchmarkUploads.SendAsync(uploads, serviceUrl, plan.BatchId(warmUp[1].Label), warmUp[1], CancellationToken);
             var warmCopy = await PsqlCopy.CopyAsync(psql, warmUp[2].Path, BenchmarkItems, CancellationToken);
-            await RatesReaders.RunAsync(readers, serviceUrl, picker, BenchmarkReaders, BenchmarkReaderWarmUp, BenchmarkQuerySeed + 1000, CancellationToken);
+            await RatesReaders.RunAsync(readers, serviceUrl, picker.Next, BenchmarkReaders, BenchmarkReaderWarmUp, BenchmarkQuerySeed + 1000, CancellationToken);
             Output.WriteLine(Invariant($"  API JSON {warmJson.TotalSeconds:0.000} s, API CSV {warmCsv.TotalSeconds:0.000} s, COPY {warmCopy.TotalSeconds:0.000} s"));
 
-            (json, csv, copy) = await MeasureIngestionAsync(plan, uploads, serviceUrl, psql);
+            (json, csv, copy, bare) = await MeasureIngestionAsync(plan, uploads, serviceUrl, psql, connectionString);
 
             Output.WriteLine(Invariant($"GET /rates latency without ingestion: {BenchmarkReaders} readers for {phase.TotalSeconds:0} s"));
-            var quiet = await RatesReaders.RunAsync(readers, serviceUrl, picker, BenchmarkReaders, phase, BenchmarkQuerySeed, CancellationToken);
+            var quiet = await RatesReaders.RunAsync(readers, serviceUrl, picker.Next, BenchmarkReaders, phase, BenchmarkQuerySeed, CancellationToken);
             baseline = LatencySummary.From("Without ingestion", quiet.LatenciesMs, quiet.Errors, quiet.Elapsed, quiet.ErrorSamples);
             WriteLatency(baseline);
 
             Output.WriteLine(Invariant($"GET /rates latency during ingestion: {BenchmarkReaders} readers and {BenchmarkUploaders} uploads back to back for {phase.TotalSeconds:0} s"));
             var loadTask = BenchmarkUploads.RunLoadAsync(uploads, serviceUrl, plan, plan.Load.ToList(), BenchmarkUploaders, phase, Output.WriteLine, CancellationToken);
-            var busyTask = RatesReaders.RunAsync(readers, serviceUrl, picker, BenchmarkReaders, phase, BenchmarkQuerySeed, CancellationToken);
+            var busyTask = RatesReaders.RunAsync(readers, serviceUrl, picker.Next, BenchmarkReaders, phase, BenchmarkQuerySeed, CancellationToken);
             await Task.WhenAll(loadTask, busyTask);
             var busy = await busyTask;
             load = await loadTask;
@@ -128,6 +130,7 @@ partial class Build
             WriteLatency(duringIngestion);
             Output.WriteLine(Invariant(
                 $"  {load.Batches} batches ({load.Rows:N0} rows) committed in {load.Elapsed.TotalSeconds:0.0} s, {load.RowsPerSecond:N0} rows/s; an upload was in flight {load.Coverage * 100:0}% of the phase"));
+            performance = await MeasurePerformanceAsync(environment, serviceUrl, connectionString, psql, plan, uploads, bare, directory);
         }
         catch (Exception failure)
         {
@@ -167,33 +170,34 @@ partial class Build
             After = after,
             CleanUp = cleanUp,
             Notes = notes,
+            Performance = performance,
         };
         var existing = BenchmarkOutput.FileExists ? await File.ReadAllTextAsync(BenchmarkOutput, CancellationToken) : null;
         BenchmarkOutput.Parent.CreateDirectory();
         await File.WriteAllTextAsync(BenchmarkOutput, BenchmarkReport.RenderDocument(existing, report.Runtime, report.RenderSection()), CancellationToken);
 
-        WriteKeyValueTable(
+        WriteKeyValueTable([
             ("API vs COPY (goal ≥ 0.5 ×)", $"{report.IngestionMeasured}: {BenchmarkReport.Verdict(report.IngestionGoalMet)}"),
             ("/rates p99 during ingestion (goal < 50 ms)", $"{report.LatencyMeasured}: {BenchmarkReport.Verdict(report.LatencyGoalMet)}"),
-            ("Report", DisplayPath(BenchmarkOutput)));
+            .. performance.GoalRows(json, csv, copy).Select(g => (g.Goal.Replace("`", ""), $"{g.Measured.Replace("`", "")}: {g.Verdict}")),
+            ("Report", DisplayPath(BenchmarkOutput))]);
     }
 
     /// <summary>Runs × (API JSON, API CSV, COPY), interleaved so that a slow phase of the machine hits all three alike.</summary>
-    async Task<(IngestionSeries Json, IngestionSeries Csv, IngestionSeries Copy)> MeasureIngestionAsync(
-        BenchmarkPlan plan, HttpClient uploads, Uri serviceUrl, PsqlCommand psql)
+    async Task<(IngestionSeries Json, IngestionSeries Csv, IngestionSeries Copy, IngestionSeries Bare)> MeasureIngestionAsync(
+        BenchmarkPlan plan, HttpClient uploads, Uri serviceUrl, PsqlCommand psql, string connectionString)
     {
         Output.WriteLine(Invariant($"Ingestion: {BenchmarkRuns} run{(BenchmarkRuns == 1 ? "" : "s")} of API JSON, API CSV and psql COPY, {BenchmarkItems:N0} rows each"));
         var json = new List<TimeSpan>();
         var csv = new List<TimeSpan>();
         var copy = new List<TimeSpan>();
+        var bare = new List<TimeSpan>();
         for (var run = 1; run <= BenchmarkRuns; run++)
         {
-            foreach (var (path, name, times) in new[] { ("api-json", "API JSON", json), ("api-csv", "API CSV ", csv), ("copy", "COPY    ", copy) })
+            foreach (var (path, name, times) in new[] { ("api-json", "API JSON", json), ("api-csv", "API CSV ", csv), ("copy", "COPY    ", copy), ("bare", "bare    ", bare) })
             {
                 var batch = plan.Measured(path, run);
-                var elapsed = path == "copy"
-                    ? await PsqlCopy.CopyAsync(psql, batch.Path, BenchmarkItems, CancellationToken)
-                    : await BenchmarkUploads.SendAsync(uploads, serviceUrl, plan.BatchId(batch.Label), batch, CancellationToken);
+                var elapsed = await IngestAsync(path, batch, plan.BatchId(batch.Label), uploads, serviceUrl, connectionString, psql);
                 times.Add(elapsed);
                 Output.WriteLine(Invariant(
                     $"  [run {run}/{BenchmarkRuns}] {name} {BenchmarkItems:N0} rows in {elapsed.TotalSeconds:0.000} s = {BenchmarkItems / elapsed.TotalSeconds,9:N0} rows/s"));
@@ -202,7 +206,8 @@ partial class Build
 
         return (new IngestionSeries("API, JSON body", BenchmarkItems, json),
             new IngestionSeries("API, CSV body", BenchmarkItems, csv),
-            new IngestionSeries("psql COPY (CSV)", BenchmarkItems, copy));
+            new IngestionSeries("psql COPY (CSV)", BenchmarkItems, copy),
+            new IngestionSeries("bare COPY (CSV)", BenchmarkItems, bare));
     }
 
     async Task GenerateBenchmarkBatchesAsync(BenchmarkPlan plan, AbsolutePath directory)

@@ -17,6 +17,9 @@ internal sealed record TableCounts(long Prices, long Batches, long BenchmarkPric
     public (long Prices, long Batches) Own => (Prices - BenchmarkPrices, Batches - BenchmarkBatches);
 }
 
+/// <summary>Size of prices at one point of the growth: rows, the table (heap) and its indexes, in bytes.</summary>
+internal sealed record TableSize(long Rows, long TableBytes, long IndexBytes, long LaneIndexBytes);
+
 /// <summary>What the clean-up deleted.</summary>
 internal sealed record CleanUp(long Prices, long Batches);
 
@@ -42,6 +45,31 @@ internal static class BenchmarkDatabase
         while (await reader.ReadAsync(cancellationToken))
             values.Add((reader.GetString(0), WithUnit(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2))));
         return new DatabaseServer(text, values.OrderBy(v => Array.IndexOf(s_settings, v.Item1)).ToList());
+    }
+
+    /// <summary>
+    /// The table of the physical limit: the columns of prices and nothing else (no constraint, index or trigger),
+    /// logged like prices. Created empty (dropped first if a run left it); the clean-up drops it.
+    /// </summary>
+    public const string BareTable = "public.benchmark_bare_prices";
+
+    public static Task CreateBareTableAsync(string connectionString, CancellationToken cancellationToken) =>
+        ExecuteAsync(connectionString, $"DROP TABLE IF EXISTS {BareTable}; CREATE TABLE {BareTable} (orig_code text, dest_code text, day date, price integer)", cancellationToken);
+
+    /// <summary>Empties the bare table, so every bare COPY writes into an empty table, as the physical limit.</summary>
+    public static Task TruncateBareTableAsync(string connectionString, CancellationToken cancellationToken) =>
+        ExecuteAsync(connectionString, $"TRUNCATE {BareTable}", cancellationToken);
+
+    public static async Task<TableSize> SizeAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(connectionString, cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM public.prices), pg_table_size('public.prices'), pg_indexes_size('public.prices'),
+                   coalesce(pg_relation_size(to_regclass('public.prices_orig_code_dest_code_day_idx')), 0)
+            """, connection) { CommandTimeout = CleanUpTimeoutSeconds };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new TableSize(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
     public static async Task<TableCounts> CountAsync(string connectionString, CancellationToken cancellationToken)
@@ -82,9 +110,18 @@ internal static class BenchmarkDatabase
             await transaction.CommitAsync(cancellationToken);
         }
 
+        await using (var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {BareTable}", connection))
+            await drop.ExecuteNonQueryAsync(cancellationToken);
         await using var vacuum = new NpgsqlCommand("VACUUM (ANALYZE) public.prices, public.batches", connection) { CommandTimeout = CleanUpTimeoutSeconds };
         await vacuum.ExecuteNonQueryAsync(cancellationToken);
         return new CleanUp(prices, batches);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(connectionString, cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static void AddWindow(NpgsqlCommand command)

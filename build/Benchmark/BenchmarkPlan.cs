@@ -14,6 +14,9 @@ internal enum BenchmarkBatchKind
 
     /// <summary>Sent again and again, under new ids, while the latency of GET /rates is measured.</summary>
     Load,
+
+    /// <summary>One repetition of the large-batch comparison (bare COPY, COPY into prices, the API).</summary>
+    Large,
 }
 
 /// <summary>One generated batch file: what it holds and which days it covers.</summary>
@@ -45,6 +48,16 @@ internal sealed class BenchmarkPlan
 
     public const int MaxRuns = 100;
 
+    public const int MaxLargeRuns = 10;
+
+    /// <summary>
+    /// First day of the rows that grow prices (--prices): the batches of a run lie before it, the growth's after it
+    /// (<see cref="GrowthDaysPerBatch"/> days per batch of a million), and the staleness rows at the end of the window.
+    /// </summary>
+    public static readonly DateOnly FirstGrowthDay = new(2150, 1, 1);
+
+    public const int GrowthDaysPerBatch = 100;
+
     /// <summary>First day of the window reserved for benchmark rows.</summary>
     public static readonly DateOnly FirstReservedDay = new(2100, 1, 1);
 
@@ -70,11 +83,16 @@ internal sealed class BenchmarkPlan
     public BenchmarkBatch Measured(string path, int run) =>
         Batches.Single(b => b.Kind == BenchmarkBatchKind.Measured && b.Run == run && b.Label.StartsWith(path + "-", StringComparison.Ordinal));
 
+    /// <summary>The batch of one large-batch measurement: <paramref name="path"/> is bare, copy or api-csv.</summary>
+    public BenchmarkBatch Large(string path, int run) =>
+        Batches.Single(b => b.Kind == BenchmarkBatchKind.Large && b.Run == run && b.Label.StartsWith($"large-{path}-", StringComparison.Ordinal));
+
     /// <summary>
     /// Lays out the batches of a run: warm-up (API JSON, API CSV, COPY), <paramref name="runs"/> × (API JSON, API CSV,
-    /// COPY), then the load batches; consecutive blocks of <see cref="DaysPerBatch"/> days from <see cref="FirstReservedDay"/>.
+    /// COPY, bare COPY), the load batches, then <paramref name="largeRuns"/> × (bare COPY, COPY, API CSV) of
+    /// <paramref name="largeItems"/> items; consecutive blocks of <see cref="DaysPerBatch"/> days from <see cref="FirstReservedDay"/>.
     /// </summary>
-    public static BenchmarkPlan Create(DateTimeOffset startedUtc, int runs, int items, string directory)
+    public static BenchmarkPlan Create(DateTimeOffset startedUtc, int runs, int items, int largeItems, int largeRuns, string directory)
     {
         if (runs is < 1 or > MaxRuns)
             throw new ArgumentOutOfRangeException(nameof(runs), runs, $"Between 1 and {MaxRuns} runs.");
@@ -83,11 +101,11 @@ internal sealed class BenchmarkPlan
 
         var runId = startedUtc.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var batches = new List<BenchmarkBatch>();
-        void Add(string label, BenchmarkBatchKind kind, int run, BatchFormat format)
+        void Add(string label, BenchmarkBatchKind kind, int run, BatchFormat format, int? count = null)
         {
             var spec = new BatchSpec
             {
-                Items = items,
+                Items = count ?? items,
                 Days = DaysPerBatch,
                 Lanes = Lanes,
                 Format = format,
@@ -106,10 +124,16 @@ internal sealed class BenchmarkPlan
             Add($"api-json-{run}", BenchmarkBatchKind.Measured, run, BatchFormat.Json);
             Add($"api-csv-{run}", BenchmarkBatchKind.Measured, run, BatchFormat.Csv);
             Add($"copy-{run}", BenchmarkBatchKind.Measured, run, BatchFormat.Csv);
+            Add($"bare-{run}", BenchmarkBatchKind.Measured, run, BatchFormat.Csv);
         }
 
         for (var i = 1; i <= LoadBatchFiles; i++)
             Add($"load-{i}", BenchmarkBatchKind.Load, 0, i % 2 == 1 ? BatchFormat.Json : BatchFormat.Csv);
+        for (var run = 1; run <= largeRuns; run++)
+        {
+            foreach (var path in new[] { "bare", "copy", "api-csv" })
+                Add($"large-{path}-{run}", BenchmarkBatchKind.Large, run, BatchFormat.Csv, largeItems);
+        }
 
         return new BenchmarkPlan(runId, batches);
     }

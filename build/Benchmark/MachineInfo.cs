@@ -15,6 +15,20 @@ internal sealed record MachineInfo(int Cores, string? CpuModel, long? MemoryByte
         DescribeOperatingSystem(),
         RuntimeInformation.FrameworkDescription);
 
+    /// <summary>The 1, 5 and 15-minute load averages (/proc/loadavg), e.g. "1.20, 0.85, 0.60"; "unknown" elsewhere.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"{fields[0]}, {fields[1]}, {fields[2]} (1, 5, 15 min)";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return "unknown";
+        }
+    }
+
     public string CpuText => CpuModel is null
         ? $"{Cores} logical cores"
         : $"{Cores} logical cores ({CpuModel})";

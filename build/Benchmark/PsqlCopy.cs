@@ -87,6 +87,9 @@ internal static partial class PsqlCopy
 {
     public const string CopySql = "COPY public.prices (orig_code, dest_code, day, price) FROM STDIN WITH (FORMAT csv, HEADER true)";
 
+    /// <summary>The same COPY into another table with the same columns (the bare table of the physical limit).</summary>
+    public static string CopyInto(string table) => CopySql.Replace("public.prices", table, StringComparison.Ordinal);
+
     private const string ReadyQuery = "SELECT 'rates-benchmark-ready';";
     private const string ReadyAnswer = "rates-benchmark-ready";
 
@@ -113,7 +116,8 @@ internal static partial class PsqlCopy
 
     /// <summary>Copies <paramref name="csvFile"/> (with a header line) into public.prices; returns the time from the COPY statement to its commit.</summary>
     /// <exception cref="BuildFailedException">psql failed, or committed another number of rows than <paramref name="expectedRows"/>.</exception>
-    public static async Task<TimeSpan> CopyAsync(PsqlCommand psql, string csvFile, int expectedRows, CancellationToken cancellationToken)
+    public static async Task<TimeSpan> CopyAsync(PsqlCommand psql, string csvFile, int expectedRows, CancellationToken cancellationToken,
+        string table = "public.prices")
     {
         using var process = Start(psql, [.. psql.Prefix, .. psql.Connection]);
         var stderr = CollectStandardError(process);
@@ -146,7 +150,7 @@ internal static partial class PsqlCopy
                 throw await FailAsync(ready is null ? "psql ended before it connected" : $"psql answered '{ready}' instead of '{ReadyAnswer}'");
 
             var stopwatch = Stopwatch.StartNew();
-            await WriteAsync(stdin, CopySql + ";\n", cancellationToken);
+            await WriteAsync(stdin, CopyInto(table) + ";\n", cancellationToken);
             await using (var file = new FileStream(csvFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
                 await file.CopyToAsync(stdin, 1 << 16, cancellationToken);
             // End of the data, then end of the script: psql exits once the COPY is done.

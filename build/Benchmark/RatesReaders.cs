@@ -77,7 +77,7 @@ internal static class RatesReaders
         };
 
     /// <exception cref="BuildFailedException">A request was answered with a 4xx.</exception>
-    public static async Task<ReaderResults> RunAsync(HttpClient client, Uri baseUrl, RatesQueryPicker picker, int readers, TimeSpan duration,
+    public static async Task<ReaderResults> RunAsync(HttpClient client, Uri baseUrl, Func<Random, string> next, int readers, TimeSpan duration,
         int seed, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -94,7 +94,7 @@ internal static class RatesReaders
             var random = new Random(seed + reader);
             while (!stop.IsCancellationRequested && Interlocked.Increment(ref requests) <= MaxRequestsPerPhase)
             {
-                var uri = new Uri(baseUrl, picker.Next(random));
+                var uri = new Uri(baseUrl, next(random));
                 var started = Stopwatch.GetTimestamp();
                 string? error;
                 try

@@ -16,13 +16,13 @@ public class BenchmarkPlanTests
     [Fact]
     public void Every_batch_has_days_of_its_own_inside_the_reserved_window()
     {
-        var plan = BenchmarkPlan.Create(s_started, runs: 5, items: 50_000, directory: "/tmp/b");
+        var plan = BenchmarkPlan.Create(s_started, runs: 5, items: 50_000, largeItems: 1_000_000, largeRuns: 2, directory: "/tmp/b");
 
-        Assert.Equal(3 + 5 * 3 + BenchmarkPlan.LoadBatchFiles, plan.Batches.Count);
+        Assert.Equal(3 + 5 * 4 + BenchmarkPlan.LoadBatchFiles + 2 * 3, plan.Batches.Count);
         Assert.All(plan.Batches, b =>
         {
             Assert.True(b.FirstDay >= BenchmarkPlan.FirstReservedDay && b.LastDay <= BenchmarkPlan.LastReservedDay, b.Label);
-            Assert.Equal(50_000, b.Spec.Items);
+            Assert.Equal(b.Kind == BenchmarkBatchKind.Large ? 1_000_000 : 50_000, b.Spec.Items);
             Assert.Equal(SeedSpec.Default.Seed, b.Spec.Seed); // lanes of the seed data
         });
         var ordered = plan.Batches.OrderBy(b => b.FirstDay).ToList();
@@ -33,11 +33,14 @@ public class BenchmarkPlanTests
     [Fact]
     public void Measured_batches_alternate_formats_and_have_unique_valid_ids()
     {
-        var plan = BenchmarkPlan.Create(s_started, runs: 2, items: 10, directory: "/tmp/b");
+        var plan = BenchmarkPlan.Create(s_started, runs: 2, items: 10, largeItems: 20, largeRuns: 1, directory: "/tmp/b");
 
         Assert.Equal(BatchFormat.Json, plan.Measured("api-json", 2).Spec.Format);
         Assert.Equal(BatchFormat.Csv, plan.Measured("api-csv", 2).Spec.Format);
         Assert.Equal(BatchFormat.Csv, plan.Measured("copy", 1).Spec.Format);
+        Assert.Equal(BatchFormat.Csv, plan.Measured("bare", 1).Spec.Format);
+        Assert.Equal(20, plan.Large("api-csv", 1).Spec.Items);
+        Assert.Equal("/tmp/b/large-bare-1.csv", plan.Large("bare", 1).Path);
         Assert.Equal("/tmp/b/api-json-2.json", plan.Measured("api-json", 2).Path);
         var ids = plan.Batches.Select(b => plan.BatchId(b.Label)).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
@@ -51,9 +54,9 @@ public class BenchmarkPlanTests
     [Fact]
     public void The_largest_run_count_still_fits_in_the_window()
     {
-        var plan = BenchmarkPlan.Create(s_started, runs: BenchmarkPlan.MaxRuns, items: 1, directory: "/tmp/b");
+        var plan = BenchmarkPlan.Create(s_started, runs: BenchmarkPlan.MaxRuns, items: 1, largeItems: 1, largeRuns: BenchmarkPlan.MaxLargeRuns, directory: "/tmp/b");
 
-        Assert.True(plan.Batches.Max(b => b.LastDay) <= BenchmarkPlan.LastReservedDay);
+        Assert.True(plan.Batches.Max(b => b.LastDay) < BenchmarkPlan.FirstGrowthDay);
     }
 }
 
@@ -138,7 +141,8 @@ public class BenchmarkReportTests
         var report = Report(1, 1, 1, p99, errors);
 
         Assert.Equal(met, report.LatencyGoalMet);
-        Assert.Contains($"**{BenchmarkReport.Verdict(met)}**", report.RenderSection());
+        var row = report.RenderSection().Split('\n').Single(l => l.StartsWith("| `GET /rates` p99 under 50 ms during ingestion", StringComparison.Ordinal));
+        Assert.EndsWith($"**{BenchmarkReport.Verdict(met)}** |", row);
     }
 
     [Fact]
@@ -155,6 +159,12 @@ public class BenchmarkReportTests
         Assert.Contains("12.3 ms", section);
         Assert.Contains("deleted them afterwards", section);
         Assert.Contains("The environment was left as it was: 100 prices and 0 batches before and after.", section);
+        // The anchors of the same run, each goal with its ratio and verdict.
+        Assert.Contains("| Uncached `/rates` ≥ 0.7 × pgbench (same statement, 16 connections) | 800 /s vs pgbench 1,000 tps = 0.80 × | **met** |", section);
+        Assert.Contains("| Cached `/rates` ≥ 2 × pgbench | 2,500 /s = 2.50 × pgbench | **met** |", section);
+        Assert.Contains("| Ingestion of 1,000,000 rows ≥ 0.5 × bare COPY | API CSV 0.40, COPY into prices 0.20 × bare COPY | **not met** |", section);
+        Assert.Contains("| cache off | 400 | 400 | 1.0 ms | 3.0 ms | 9.0 ms | 0 | 0 |", section);
+        Assert.Contains("| cache on | 100 | 2.0 ms | 9.0 ms | 12.0 ms | 0 |", section);
         Assert.EndsWith("<!-- /benchmark:local -->\n", section.ReplaceLineEndings("\n"));
     }
 
@@ -199,6 +209,27 @@ public class BenchmarkReportTests
             Before = (100, 0),
             After = (100, 0),
             CleanUp = new CleanUp(1_000_000, 30),
+            Performance = new PerformanceResults
+            {
+                Query = new CanonicalQuery("CNSGH", "NLRTM", new DateOnly(2024, 1, 1), new DateOnly(2024, 1, 31)),
+                Connections = 16,
+                LoadPhase = TimeSpan.FromSeconds(10),
+                LoadAverageBefore = "1.00, 1.00, 1.00 (1, 5, 15 min)",
+                LoadAverageAfter = "1.00, 1.00, 1.00 (1, 5, 15 min)",
+                Pgbench = new PgbenchResult(1000, 1.0, "pgbench 15", null),
+                Uncached = new ClosedLoopResult(800, 1, 5, 0, "wrk"),
+                Cached = new ClosedLoopResult(2500, 0.5, 2, 0, "wrk"),
+                UncachedOpen = [new OpenLoopResult(400, 400, 4000, 0, 0, 1, 3, 9)],
+                CachedOpen = [],
+                Bare = Series("bare COPY (CSV)", copySeconds / 4),
+                LargeBare = new IngestionSeries("bare COPY (CSV)", 1_000_000, [TimeSpan.FromSeconds(4)]),
+                LargeCopy = new IngestionSeries("psql COPY into prices (CSV)", 1_000_000, [TimeSpan.FromSeconds(20)]),
+                LargeApi = new IngestionSeries("API, CSV body", 1_000_000, [TimeSpan.FromSeconds(10)]),
+                Staleness = new StalenessResult("cache on", 100, 2, 9, 12, 0),
+                StalenessUncached = null,
+                Scale = [],
+                ScaleRate = 100,
+            },
         };
     }
 }
@@ -245,7 +276,7 @@ public sealed class BenchmarkHttpTests : IDisposable
         using var client = RatesReaders.CreateClient(2);
 
         var error = await Assert.ThrowsAsync<BuildFailedException>(() => RatesReaders.RunAsync(client, service.Url,
-            new RatesQueryPicker(SeedSpec.Default, PortCatalog.Default), 2, TimeSpan.FromSeconds(5), 1, CancellationToken.None));
+            new RatesQueryPicker(SeedSpec.Default, PortCatalog.Default).Next, 2, TimeSpan.FromSeconds(5), 1, CancellationToken.None));
 
         Assert.Contains("answered 400 Bad Request: {\"detail\":\"Invalid location arguments\"}", error.Message);
     }
@@ -256,7 +287,7 @@ public sealed class BenchmarkHttpTests : IDisposable
         using var service = new FakeService(HttpStatusCode.ServiceUnavailable, """{"detail":"database unavailable"}""");
         using var client = RatesReaders.CreateClient(1);
 
-        var result = await RatesReaders.RunAsync(client, service.Url, new RatesQueryPicker(SeedSpec.Default, PortCatalog.Default), 1,
+        var result = await RatesReaders.RunAsync(client, service.Url, new RatesQueryPicker(SeedSpec.Default, PortCatalog.Default).Next, 1,
             TimeSpan.FromMilliseconds(300), 1, CancellationToken.None);
 
         Assert.Empty(result.LatenciesMs);
@@ -407,5 +438,43 @@ public class BenchmarkTargetTests
 #endif
         Assert.Equal(expected, AssemblyOptimization.ConfigurationOf(typeof(BenchmarkTargetTests).Assembly.Location));
         Assert.Null(AssemblyOptimization.ConfigurationOf(Path.Combine(Path.GetTempPath(), "no-such-assembly.dll")));
+    }
+}
+
+public class BenchmarkAnchorTests
+{
+    [Fact]
+    public void Pgbench_runs_the_service_statement_with_the_parameter_types_the_service_binds()
+    {
+        var script = Pgbench.Script(File.ReadAllText(Pgbench.StatementFile));
+
+        Assert.DoesNotContain("$", script);
+        Assert.Contains("generate_series(0, :date_to::date - :date_from::date)", script);
+        Assert.Contains("WHERE orig_code = :orig_code::text AND dest_code = :dest_code::text AND day BETWEEN :date_from::date AND :date_to::date", script);
+        Assert.EndsWith(";\n", script);
+    }
+
+    [Theory]
+    [InlineData(148_000, 10_000_000, new long[] { 1_000_000, 10_000_000 })]
+    [InlineData(148_000, 200_000, new long[] { 200_000 })]
+    [InlineData(2_000_000, 10_000_000, new long[] { 10_000_000 })]
+    [InlineData(148_000, 1_000_000, new long[] { 1_000_000 })]
+    public void The_curve_is_measured_at_each_power_of_ten_and_at_the_target(long current, long target, long[] expected)
+    {
+        Assert.Equal(expected, TableGrowth.Checkpoints(current, target));
+    }
+
+    [Fact]
+    public void Growth_batches_take_days_of_their_own_after_the_run_batches()
+    {
+        var growth = new TableGrowth();
+
+        var first = growth.Next(1_000_000);
+        var second = growth.Next(50_000);
+
+        Assert.Equal(BenchmarkPlan.FirstGrowthDay, first.StartDay);
+        Assert.Equal(first.StartDay.AddDays(first.Days), second.StartDay);
+        Assert.Equal(TableGrowth.Lanes, second.Lanes);
+        Assert.Matches(@"^/rates\?date_from=21(5|6)\d-\d\d-\d\d&date_to=", growth.Query(new Random(1)));
     }
 }

@@ -9,25 +9,10 @@ internal readonly record struct DailyPrices(DateOnly Day, long? Count, double? A
 
 internal sealed class RatesRepository(NpgsqlDataSource dataSource)
 {
-    // One row per calendar day from date_from ($1) to date_to ($2), newest first; days without prices come from
-    // the series with NULL count and average. The average is PostgreSQL's numeric AVG, converted to double
-    // precision by the server (correctly rounded, as the original's float conversion of the same numeric).
-    // Positional parameters: Npgsql sends the text as it is, with no rewriting per call, and prepares it once
-    // per connection (the statement and its plan stay on the server while the connection is pooled).
-    internal const string DailyPricesSql = """
-        SELECT days.day, lane.count, lane.average
-        FROM (
-            SELECT $1 + offset_days AS day
-            FROM generate_series(0, $2 - $1) AS offset_days
-        ) AS days
-        LEFT JOIN (
-            SELECT day, count(*) AS count, avg(price)::double precision AS average
-            FROM public.prices
-            WHERE orig_code = $3 AND dest_code = $4 AND day BETWEEN $1 AND $2
-            GROUP BY day
-        ) AS lane ON lane.day = days.day
-        ORDER BY days.day DESC
-        """;
+    // The SQL text (DailyPrices.sql, embedded). Positional parameters: Npgsql sends the text as it is, with no
+    // rewriting per call, and prepares it once per connection (the statement and its plan stay on the server while
+    // the connection is pooled).
+    internal static readonly string DailyPricesSql = ReadEmbeddedSql("DailyPrices.sql");
 
     public Task<DailyPrices[]> GetDailyPricesAsync(RatesQuery query, CancellationToken cancellationToken) =>
         dataSource.ReadAsync(
@@ -59,4 +44,12 @@ internal sealed class RatesRepository(NpgsqlDataSource dataSource)
                 return count == days.Length ? days : days[..count];
             },
             cancellationToken);
+
+    private static string ReadEmbeddedSql(string name)
+    {
+        using var stream = typeof(RatesRepository).Assembly.GetManifestResourceStream(typeof(RatesRepository), name)
+            ?? throw new InvalidOperationException($"The embedded resource {name} is missing from the service's assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 }
