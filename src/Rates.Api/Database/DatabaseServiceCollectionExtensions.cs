@@ -72,6 +72,15 @@ internal static class RatesDataSources
         settings.CommandTimeout = options.StatementTimeoutSeconds + 5;
         settings.MaxPoolSize = maxPoolSize;
         settings.MinPoolSize = Math.Min(settings.MinPoolSize, maxPoolSize);
+        if (purpose is null)
+        {
+            // The main pool's work leaves no session state behind (reads, and SET LOCAL only inside transactions; the
+            // change listener has its own connection), so a connection going back to the pool needs no reset. With
+            // prepared statements, Npgsql's reset is RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all() and
+            // DISCARD SEQUENCES/TEMP, run by the server before every next request: more server time than /rates' own
+            // statement (docs/benchmarks.md, the profile).
+            settings.NoResetOnClose = true;
+        }
         builder.UseLoggerFactory(loggerFactory);
 
         loggerFactory.CreateLogger("Rates.Api.Database")
