@@ -75,10 +75,9 @@ internal static class RatesDataSources
         if (purpose is null)
         {
             // The main pool's work leaves no session state behind (reads, and SET LOCAL only inside transactions; the
-            // change listener has its own connection), so a connection going back to the pool needs no reset. With
-            // prepared statements, Npgsql's reset is RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all() and
-            // DISCARD SEQUENCES/TEMP, run by the server before every next request: more server time than /rates' own
-            // statement (docs/benchmarks.md, the profile).
+            // change listener has its own connection), so a connection going back to the pool needs no reset. Npgsql
+            // otherwise resets it with statements the server runs ahead of the next request's own: measured, about a
+            // third of PostgreSQL's CPU per /rates request (docs/benchmarks.md, the profile).
             settings.NoResetOnClose = true;
         }
         builder.UseLoggerFactory(loggerFactory);
