@@ -49,9 +49,10 @@ partial class Build
     const int BenchmarkQuerySeed = 20240101;
 
     Target Benchmark => _ => _
-        .Description("Measures a running environment (--env): ingestion of 50,000-item batches through the API (JSON, CSV) against " +
-                     "psql's COPY of the same rows, and GET /rates latency with and without batches being ingested; writes " +
-                     "docs/benchmarks.md and deletes every row it added.")
+        .Description("Measures a running environment (--env): ingestion through the API (JSON, CSV) against psql's COPY into prices and a " +
+                     "bare COPY (50,000 and 1,000,000 rows), GET /rates latency with and without batches being ingested, /rates against " +
+                     "pgbench on the same statement with the cache off and on (closed and open loops), the cache's staleness and, with " +
+                     "--prices, a grown table; writes docs/benchmarks.md and deletes every row it added.")
         .Executes(RunBenchmarkAsync);
 
     async Task RunBenchmarkAsync()

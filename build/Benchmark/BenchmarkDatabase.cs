@@ -60,6 +60,9 @@ internal static class BenchmarkDatabase
     public static Task TruncateBareTableAsync(string connectionString, CancellationToken cancellationToken) =>
         ExecuteAsync(connectionString, $"TRUNCATE {BareTable}", cancellationToken);
 
+    public static Task VacuumPricesAsync(string connectionString, CancellationToken cancellationToken) =>
+        ExecuteAsync(connectionString, "VACUUM (ANALYZE) public.prices", cancellationToken, CleanUpTimeoutSeconds);
+
     public static async Task<TableSize> SizeAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(connectionString, cancellationToken);
@@ -117,10 +120,10 @@ internal static class BenchmarkDatabase
         return new CleanUp(prices, batches);
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken, int timeoutSeconds = 30)
     {
         await using var connection = await OpenAsync(connectionString, cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = timeoutSeconds };
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -91,7 +91,7 @@ internal sealed record PerformanceResults
         }
 
         md.AppendLine();
-        md.AppendLine(I($"Open loops on the same request: arrivals at fixed rates (shares of the closed loop's rate), {LoadPhase.TotalSeconds:0} s each; latency from when a request was due, so a service falling behind shows as latency; at most {RatesLoad.MaxInFlight} requests wait, more are shed (counted)."));
+        md.AppendLine(I($"Open loops on the same request: arrivals at fixed rates (shares of the closed loop's rate), {LoadPhase.TotalSeconds:0} s each; latency from when a request was due, so a service falling behind shows as latency; at most {RatesLoad.MaxInFlight} requests wait, more are shed (counted). The open loops are driven by the benchmark's own .NET client on the same cores as the service and PostgreSQL: where it sustains less than it offers, the client's own limit is part of the figure (wrk's closed loop above is the cheaper client)."));
         md.AppendLine();
         md.AppendLine("| Instance | Offered /s | Sustained /s | p50 | p99 | Max | Errors | Shed |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -144,7 +144,7 @@ internal sealed record PerformanceResults
             return;
         md.AppendLine("### The curve of a grown table (`--prices`)");
         md.AppendLine();
-        md.AppendLine(I($"`prices` grown through the API (CSV batches of up to {TableGrowth.MaxBatchItems:N0} items on {TableGrowth.Lanes:N0} lanes, {BenchmarkPlan.GrowthDaysPerBatch} days each), then at each point: `/rates` for {TableGrowth.RangeDays}-day ranges on random lanes of the grown rows at {ScaleRate} requests/s for {LoadPhase.TotalSeconds:0} s (open loop), a bare COPY and an API batch of the run's item count, and an API batch of the large size."));
+        md.AppendLine(I($"`prices` grown through the API (CSV batches of up to {TableGrowth.MaxBatchItems:N0} items on {TableGrowth.Lanes:N0} lanes, {BenchmarkPlan.GrowthDaysPerBatch} days each), then at each point (after `VACUUM (ANALYZE) prices`, as autovacuum would in time): `/rates` for {TableGrowth.RangeDays}-day ranges on random lanes of the grown rows at {ScaleRate} requests/s for {LoadPhase.TotalSeconds:0} s (open loop), a bare COPY and an API batch of the run's item count, and an API batch of the large size."));
         md.AppendLine();
         md.AppendLine("| Prices | Grown by | Growth time | `/rates` p50 | p99 | Errors | Batch (API) | Bare COPY | API vs bare | Large batch (API) | Table | Indexes | Lane index |");
         md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

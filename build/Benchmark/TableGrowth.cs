@@ -30,7 +30,11 @@ internal sealed class TableGrowth
     /// <summary>Growth batches sent so far; the next one takes the next block of days.</summary>
     public int Batches { get; private set; }
 
-    /// <summary>The points to measure at: 1M, 10M, ... below <paramref name="target"/>, then the target itself.</summary>
+    /// <summary>
+    /// The points to measure at: 1M, 10M, ... between <paramref name="current"/> and <paramref name="target"/>, then the
+    /// target itself; when no power of ten lies between them, one growth batch above the current size first, so the
+    /// curve always has two points.
+    /// </summary>
     public static IReadOnlyList<long> Checkpoints(long current, long target)
     {
         var points = new List<long>();
@@ -40,6 +44,8 @@ internal sealed class TableGrowth
                 points.Add(point);
         }
 
+        if (points.Count == 0 && target - current > MaxBatchItems)
+            points.Add(current + MaxBatchItems);
         points.Add(target);
         return points;
     }
