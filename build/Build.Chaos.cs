@@ -59,6 +59,7 @@ partial class Build
         var journal = new ChaosJournal();
         using var generator = new ChaosLoad(new Uri(ServiceProbe.BaseUrl(state.Ports.Api)), load, await ChaosLanesAsync(connectionString), journal);
         using var patroni = target.Patroni();
+        var clusterSettings = await patroni.ReadFailoverSettingsAsync(CancellationToken);
         var injector = new ChaosFaults(Output, Docker, target, patroni, journal, CancellationToken);
         Output.WriteLine($"Fault run {load.RunId} on '{target.Name}': {string.Join(", ", faults)} over at least {ChaosDuration} s");
 
@@ -70,12 +71,16 @@ partial class Build
         {
             await Task.Delay(spacing, CancellationToken);
             records.Add(await injector.InjectAsync(fault));
+            if (!records[^1].Healed)
+                break; // the next fault would hit a cluster that is still broken: report what happened instead
         }
 
         await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, ChaosDuration - journal.Now.TotalSeconds)), CancellationToken);
         await stop.CancelAsync();
         await running; // senders finish (or give up on) the batch they started
-        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Name, started, journal.Now, load), records, journal, connectionString);
+        if (records.Any(r => !r.Healed))
+            await injector.TryHealAsync(); // the data check needs a leader
+        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Name, started, journal.Now, load, clusterSettings), records, journal, connectionString);
     }
 
     async Task ChaosReportAsync(ChaosRunInfo run, IReadOnlyList<FaultRecord> records, ChaosJournal journal, string connectionString)
@@ -87,6 +92,8 @@ partial class Build
         Output.WriteLine(section);
         Output.WriteLine($"Figures written to {ChaosOutput}");
         var errors = ChaosReport.Count500(journal);
+        if (records.FirstOrDefault(r => !r.Healed) is { } unhealed)
+            throw new BuildFailedException($"The fault run failed: the cluster did not heal after {unhealed.Name} ({unhealed.Detail}); the data check and the figures above cover the run until then.");
         if (!verdict.Holds || errors > 0)
             throw new BuildFailedException($"The fault run failed: lost {verdict.Lost.Count}, partial {verdict.Partial.Count}, duplicated {verdict.Duplicated.Count}, " +
                                            $"rows of unacknowledged batches {verdict.Orphaned.Count}, answers 500: {errors} " +

@@ -29,6 +29,7 @@ internal sealed class ChaosJournal
     private readonly ConcurrentDictionary<string, AcknowledgedBatch> _acknowledged = new();
     private readonly ConcurrentDictionary<string, int> _sent = new();
     private readonly ConcurrentQueue<string> _gaveUp = new();
+    private readonly ConcurrentQueue<double> _machineLoad = new();
 
     public TimeSpan Now => _clock.Elapsed;
 
@@ -44,6 +45,11 @@ internal sealed class ChaosJournal
     public void Acknowledged(string id, int items, int attempts) => _acknowledged[id] = new AcknowledgedBatch(id, items, attempts, Now);
 
     public void GaveUp(string id) => _gaveUp.Enqueue(id);
+
+    /// <summary>The machine's 1-minute load average, sampled during the run (the machine may be shared with other work).</summary>
+    public void MachineLoad(double loadAverage) => _machineLoad.Enqueue(loadAverage);
+
+    public IReadOnlyList<double> MachineLoadSamples => _machineLoad.ToArray();
 
     public IReadOnlyList<(TimeSpan At, Outcome Outcome)> Reads => _reads.ToArray();
 

@@ -26,7 +26,19 @@ internal sealed class ChaosLoad(Uri api, ChaosLoadSettings settings, IReadOnlyLi
     private int _probe;
 
     public Task RunAsync(CancellationToken stop) =>
-        Task.WhenAll([ReadAsync(stop), ProbeAsync(stop), .. Enumerable.Range(0, settings.Senders).Select(s => SendAsync(s, stop))]);
+        Task.WhenAll([ReadAsync(stop), ProbeAsync(stop), SampleMachineLoadAsync(stop), .. Enumerable.Range(0, settings.Senders).Select(s => SendAsync(s, stop))]);
+
+    /// <summary>Every 5 s, the 1-minute load average of this machine (Linux /proc/loadavg; nothing elsewhere).</summary>
+    private async Task SampleMachineLoadAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested && File.Exists("/proc/loadavg"))
+        {
+            var first = (await File.ReadAllTextAsync("/proc/loadavg", CancellationToken.None)).Split(' ')[0];
+            if (double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out var load))
+                journal.MachineLoad(load);
+            await Delay(TimeSpan.FromSeconds(5), stop);
+        }
+    }
 
     private async Task ReadAsync(CancellationToken stop)
     {

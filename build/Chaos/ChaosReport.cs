@@ -50,6 +50,10 @@ internal static partial class ChaosReport
         md.AppendLine(Invariant($"Run `{run.RunId}` on environment `{run.Environment}`, {run.Started:yyyy-MM-dd HH:mm} UTC, {run.Elapsed.TotalSeconds:0} s; verdict: **{(verdict.Holds && Count500(journal) == 0 ? "held" : "FAILED")}**."));
         md.AppendLine();
         md.AppendLine(Invariant($"- Machine: {machine.CpuText}, {machine.MemoryText}, {machine.OperatingSystem}; the whole topology and the load on it."));
+        var samples = journal.MachineLoadSamples;
+        if (samples.Count > 0)
+            md.AppendLine(Invariant($"- Machine load while measuring (1-minute load average, sampled every 5 s; the machine was shared with other work): min {samples.Min():0.0}, mean {samples.Average():0.0}, max {samples.Max():0.0} on {Environment.ProcessorCount} logical CPUs."));
+        md.AppendLine(Invariant($"- Cluster settings (Patroni's dynamic configuration): {run.ClusterSettings}."));
         md.AppendLine(Invariant($"- Load: {run.Load.ReadRate} GET /rates per second (open loop), {run.Load.Senders} batch sender(s) of {run.Load.MinItems:N0} to {run.Load.MaxItems:N0} items retrying the same id with backoff (bound {run.Load.RetryBound.TotalSeconds:0} s), a one-item write probe every 250 ms."));
         md.AppendLine(Invariant($"- Requests: {journal.Reads.Count:N0} reads, {journal.Writes.Count:N0} write probes, {journal.BatchAttempts.Count:N0} batch uploads ({journal.SentBatches.Count(b => !b.Key.Contains("-probe-", StringComparison.Ordinal)):N0} batches)."));
         md.AppendLine();
@@ -87,4 +91,4 @@ internal static partial class ChaosReport
 }
 
 /// <summary>What a fault run was.</summary>
-internal sealed record ChaosRunInfo(string RunId, string Environment, DateTimeOffset Started, TimeSpan Elapsed, ChaosLoadSettings Load);
+internal sealed record ChaosRunInfo(string RunId, string Environment, DateTimeOffset Started, TimeSpan Elapsed, ChaosLoadSettings Load, string ClusterSettings);

@@ -124,6 +124,30 @@ internal sealed class PatroniClient(IReadOnlyList<Uri> nodes, string? username, 
         throw new PatroniException($"No Patroni REST API answered GET /cluster ({string.Join("; ", failures)}).");
     }
 
+    /// <summary>The failover settings of the cluster-wide configuration (<c>GET /config</c>), for reports: "ttl 10 s, loop_wait 2 s, ...".</summary>
+    /// <exception cref="PatroniException">No node answered.</exception>
+    public async Task<string> ReadFailoverSettingsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var node in Nodes)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node, "config"), timeout.Token));
+                string Value(string name, string unit) => document.RootElement.TryGetProperty(name, out var value) ? $"{name} {value}{unit}" : $"{name} (default)";
+                return string.Join(", ", Value("ttl", " s"), Value("loop_wait", " s"), Value("retry_timeout", " s"),
+                    Value("synchronous_mode", ""), Value("synchronous_mode_strict", ""));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or JsonException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // the next node
+            }
+        }
+
+        throw new PatroniException("No Patroni REST API answered GET /config.");
+    }
+
     /// <summary>
     /// Asks Patroni for a planned switchover from <paramref name="leader"/> to <paramref name="candidate"/> (in
     /// synchronous mode: the synchronous standby, or null to let Patroni pick it). Returns Patroni's answer once it
