@@ -92,6 +92,8 @@ partial class Build
         Output.WriteLine(section);
         Output.WriteLine($"Figures written to {ChaosOutput}");
         var errors = ChaosReport.Count500(journal);
+        if (records.FirstOrDefault(r => !r.Injected) is { } failed)
+            throw new BuildFailedException($"The fault run failed: {failed.Name}: {failed.Detail}.");
         if (records.FirstOrDefault(r => !r.Healed) is { } unhealed)
             throw new BuildFailedException($"The fault run failed: the cluster did not heal after {unhealed.Name} ({unhealed.Detail}); the data check and the figures above cover the run until then.");
         if (!verdict.Holds || errors > 0)

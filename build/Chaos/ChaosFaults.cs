@@ -5,7 +5,8 @@ namespace Rates.Build.Chaos;
 
 /// <summary>One injected fault: when it started, and when the cluster was whole again after it.</summary>
 /// <param name="Healed">False when the cluster was not whole again within the heal timeout (the run stops injecting then).</param>
-internal sealed record FaultRecord(string Name, string Detail, TimeSpan InjectedAt, TimeSpan HealedAt, bool Healed = true);
+/// <param name="Injected">False when the fault's own step failed (e.g. Patroni refused the switchover).</param>
+internal sealed record FaultRecord(string Name, string Detail, TimeSpan InjectedAt, TimeSpan HealedAt, bool Healed = true, bool Injected = true);
 
 /// <summary>
 /// The faults of a fault run, each followed by recovery: kill -9 of the leader's container, a planned switchover,
@@ -27,15 +28,19 @@ internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, Runnin
     public async Task<FaultRecord> InjectAsync(string name)
     {
         var injectedAt = journal.Now;
-        var detail = name switch
+        string detail;
+        var injected = true;
+        try
         {
-            "kill-leader" => await KillLeaderAsync(),
-            "switchover" => await SwitchoverAsync(),
-            "partition-leader" => await PartitionLeaderAsync(),
-            "kill-api-replica" => await KillApiReplicaAsync(),
-            "rolling-deploy" => await DeployAsync(),
-            _ => throw new BuildFailedException($"Unknown fault '{name}'; the faults are {string.Join(", ", Names)}."),
-        };
+            detail = await InjectOnlyAsync(name);
+        }
+        catch (Exception ex) when (ex is BuildFailedException or PatroniException or ProcessFailedException)
+        {
+            // Reported with the figures (and failing the run) rather than ending it without the data check.
+            detail = $"the fault's own step failed: {ex.Message}";
+            injected = false;
+        }
+
         try
         {
             await HealAsync();
@@ -43,12 +48,22 @@ internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, Runnin
         catch (BuildFailedException ex)
         {
             console.WriteLine($"  {name}: {detail}; NOT healed: {ex.Message}");
-            return new FaultRecord(name, $"{detail}; not healed within {s_healTimeout.TotalSeconds:0} s ({ex.Message})", injectedAt, journal.Now, Healed: false);
+            return new FaultRecord(name, $"{detail}; not healed within {s_healTimeout.TotalSeconds:0} s ({ex.Message})", injectedAt, journal.Now, Healed: false, injected);
         }
 
         console.WriteLine($"  {name}: {detail}; healed after {HaOperations.Seconds(journal.Now - injectedAt)}");
-        return new FaultRecord(name, detail, injectedAt, journal.Now);
+        return new FaultRecord(name, detail, injectedAt, journal.Now, Injected: injected);
     }
+
+    private async Task<string> InjectOnlyAsync(string name) => name switch
+    {
+        "kill-leader" => await KillLeaderAsync(),
+        "switchover" => await SwitchoverAsync(),
+        "partition-leader" => await PartitionLeaderAsync(),
+        "kill-api-replica" => await KillApiReplicaAsync(),
+        "rolling-deploy" => await DeployAsync(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"the faults are {string.Join(", ", Names)}"),
+    };
 
     /// <summary>One more wait for a whole cluster; false (and said) when it is still not whole.</summary>
     public async Task<bool> TryHealAsync()
@@ -83,7 +98,11 @@ internal sealed class ChaosFaults(IAnsiConsole console, DockerCli docker, Runnin
     {
         var leader = await LeaderContainerAsync();
         await docker.RunAsync(["kill", "--signal", "KILL", leader.Id], new ProcessOptions { Echo = false });
-        return $"kill -9 of {leader.Service}";
+        // The killed node stays down until another one leads (its lock expired, the synchronous standby took over): started
+        // again at once, it would still hold its lock and recover in place, and no failover would be measured.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cluster = await _environment.WaitForClusterAsync(patroni, c => c.Leader is { } l && l.Name != leader.Service, s_healTimeout);
+        return $"kill -9 of {leader.Service}; {cluster.Leader!.Name} leads after {HaOperations.Seconds(clock.Elapsed)}";
     }
 
     private async Task<string> SwitchoverAsync()

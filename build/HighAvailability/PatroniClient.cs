@@ -175,7 +175,9 @@ internal sealed class PatroniClient(IReadOnlyList<Uri> nodes, string? username, 
                 timeout.CancelAfter(TimeSpan.FromSeconds(60));
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
                 var answer = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
-                if (response.IsSuccessStatusCode)
+                // 503 "Switchover status unknown": Patroni stopped waiting for the new leader (a busy machine), the
+                // switchover goes on; the caller waits for the writes, as after a success.
+                if (response.IsSuccessStatusCode || answer.Contains("status unknown", StringComparison.OrdinalIgnoreCase))
                     return answer;
                 // Patroni answered: its refusal is the same from every node.
                 throw new PatroniException($"Patroni refused the switchover from {leader}{(candidate is null ? "" : $" to {candidate}")}: " +
