@@ -91,11 +91,12 @@ internal sealed class HaOperations(IAnsiConsole console, DockerCli docker, HaEnv
             console.WriteLine($"Replacing {container.Name}{(slot is null ? " (not in HAProxy's rotation)" : $" (HAProxy server {slot.Name}, drained in {Seconds(drained)})")}");
             await docker.RunAsync(["stop", "--time", "40", container.Id], new ProcessOptions { Echo = false });
             await docker.RunAsync(["rm", container.Id], new ProcessOptions { Echo = false });
-            await environment.ScaleApiAsync(project, replicas, recreate: false);
-            await environment.WaitForApiServersAsync(environmentName, replicas, TimeSpan.FromSeconds(60));
-            // The slot goes back into rotation for whichever address DNS gives it next.
+            // The slot goes back into rotation at once, for whichever address DNS gives it next (the replacement may get the
+            // old one): its health check keeps it out until the replacement is ready.
             if (slot is not null)
                 await runtime.SetStateAsync(HaTopology.ApiBackend, slot.Name, HaproxyServerState.Ready, cancellationToken);
+            await environment.ScaleApiAsync(project, replicas, recreate: false);
+            await environment.WaitForApiServersAsync(environmentName, replicas, TimeSpan.FromSeconds(60));
             var current = (await environment.RunningContainersAsync(environmentName)).Where(c => c.Service == HaTopology.ApiService).Select(c => c.Name);
             var added = current.Except(old.Select(c => c.Name)).Except(replaced.Select(r => r.NewContainer)).FirstOrDefault() ?? "?";
             replaced.Add(new ReplacedReplica(container.Name, slot?.Name, drained, added, clock.Elapsed));
