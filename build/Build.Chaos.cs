@@ -57,7 +57,8 @@ partial class Build
             "chaos-" + started.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
         var connectionString = ChaosConnectionString(state.Ports.Write, target.OwnerPassword);
         var journal = new ChaosJournal();
-        using var generator = new ChaosLoad(new Uri(ServiceProbe.BaseUrl(state.Ports.Api)), load, await ChaosLanesAsync(connectionString), journal);
+        using var generator = new ChaosLoad(new Uri(ServiceProbe.BaseUrl(state.Ports.Api)), load, await ChaosLanesAsync(connectionString), journal,
+            target.EnvironmentSecrets.ApiKey);
         using var patroni = target.Patroni();
         var clusterSettings = await patroni.ReadFailoverSettingsAsync(CancellationToken);
         var injector = new ChaosFaults(Output, Docker, target, patroni, journal, CancellationToken);

@@ -49,7 +49,7 @@ partial class Build
             var ha = await FindHaAsync();
             var next = ha.State with { ApiImage = $"{ImageName}:{(await ImageSourceAsync()).Version}", ApiReplicas = ApiReplicas ?? ha.State.ApiReplicas };
             ha.Environment.Store.Save(ha.Environment.State! with { ApiImage = next.ApiImage, Ha = next });
-            var project = ha.Runtime.Project(ha.Name, next, ha.OwnerPassword, ha.Secrets);
+            var project = ha.Runtime.Project(ha.Name, next, ha.EnvironmentSecrets, ha.Secrets);
             var replaced = await ha.Operations(Output, Docker, CancellationToken).DeployAsync(ha.Name, project, next.ApiReplicas, TimeSpan.FromSeconds(30));
             WriteRows([.. replaced.Select(r => ($"{r.OldContainer}", $"-> {r.NewContainer} in {HaOperations.Seconds(r.Took)} (drained in {HaOperations.Seconds(r.Drained)})"))]);
             Output.WriteLine($"Environment '{ha.Name}' runs {next.ApiReplicas} API replica(s) of {next.ApiImage}.");

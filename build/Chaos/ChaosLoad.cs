@@ -18,11 +18,11 @@ internal sealed record ChaosLoadSettings(int ReadRate, int Senders, int MinItems
 /// retry the same id with backoff on 5xx, timeout or broken connection until 201/200, and a write probe (a one-item
 /// batch every 250 ms) whose first success after a fault is that fault's recovery time.
 /// </summary>
-internal sealed class ChaosLoad(Uri api, ChaosLoadSettings settings, IReadOnlyList<(string Orig, string Dest)> lanes, ChaosJournal journal) : IDisposable
+internal sealed class ChaosLoad(Uri api, ChaosLoadSettings settings, IReadOnlyList<(string Orig, string Dest)> lanes, ChaosJournal journal, string apiKey) : IDisposable
 {
     private static readonly TimeSpan s_probeInterval = TimeSpan.FromMilliseconds(250);
     private readonly HttpClient _reads = NewClient(api, TimeSpan.FromSeconds(5));
-    private readonly HttpClient _writes = NewClient(api, TimeSpan.FromSeconds(120));
+    private readonly HttpClient _writes = NewClient(api, TimeSpan.FromSeconds(120), apiKey);
     private int _probe;
 
     public Task RunAsync(CancellationToken stop) =>
@@ -154,7 +154,8 @@ internal sealed class ChaosLoad(Uri api, ChaosLoadSettings settings, IReadOnlyLi
         _ => null,
     };
 
-    private static HttpClient NewClient(Uri api, TimeSpan timeout) => new(new SocketsHttpHandler
+    /// <param name="apiKey">Batch writers sign in with the environment's key; readers need none.</param>
+    private static HttpClient NewClient(Uri api, TimeSpan timeout, string? apiKey = null) => new(new SocketsHttpHandler
     {
         PooledConnectionLifetime = TimeSpan.FromSeconds(30),
         ConnectTimeout = TimeSpan.FromSeconds(3),
@@ -164,6 +165,7 @@ internal sealed class ChaosLoad(Uri api, ChaosLoadSettings settings, IReadOnlyLi
         BaseAddress = api,
         Timeout = timeout,
         DefaultRequestVersion = HttpVersion.Version11,
+        DefaultRequestHeaders = { Authorization = apiKey is null ? null : new AuthenticationHeaderValue("Bearer", apiKey) },
     };
 
     private static HttpContent Csv(string body) => new StringContent(body, System.Text.Encoding.UTF8, "text/csv");

@@ -49,7 +49,7 @@ internal sealed class DockerEnvironment(IAnsiConsole console, DockerCli docker, 
     /// <summary>The compose project of a running environment, whatever its topology.</summary>
     public ComposeProject ProjectOf(RunningEnvironment environment, string password) =>
         environment.State?.Ha is { } ha && environment.Shape.Topology == Topology.Ha
-            ? Ha.Project(environment.Name, ha, password, HaSecrets.Load(environment.Store) ?? new HaSecrets("unused", "unused", "unused"))
+            ? Ha.Project(environment.Name, ha, environment.Secrets(password), HaSecrets.Load(environment.Store) ?? new HaSecrets("unused", "unused", "unused"))
             : Project(environment.Name, environment.Secrets(password), environment.State?.ApiPort, environment.DbPort, environment.State?.DbImage,
                 environment.State?.ApiImage, environment.Shape);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Rates.Build.Environments;
+using Rates.Database;
 using Rates.EmbeddedPostgres;
 
 namespace Rates.Build.HighAvailability;
@@ -17,8 +18,15 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
 
     public AbsolutePath ComposeFile => rootDirectory / HaTopology.ComposeFile;
 
-    public ComposeProject Project(string environment, HaState state, string ownerPassword, HaSecrets secrets) =>
-        new(docker, ComposeFile, EnvironmentNames.ProjectName(environment), state.Variables(ownerPassword, secrets), [ownerPassword, .. secrets.All]);
+    public ComposeProject Project(string environment, HaState state, EnvironmentSecrets secrets, HaSecrets haSecrets) =>
+        new(docker, ComposeFile, EnvironmentNames.ProjectName(environment), state.Variables(secrets, haSecrets), [.. secrets.All, .. haSecrets.All]);
+
+    /// <summary>PostgreSQL's superuser through the write endpoint (the leader).</summary>
+    public static string SuperuserConnectionString(HaState state, HaSecrets secrets) => new Npgsql.NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1", Port = state.Ports.Write, Database = LocalEnvironment.DatabaseName, Username = HaTopology.Superuser,
+        Password = secrets.Superuser, Timeout = 15, Pooling = false,
+    }.ConnectionString;
 
     public static PatroniClient Patroni(HaState state, HaSecrets? secrets) =>
         new(state.Ports.Patroni.Select(PatroniClient.Local).ToList(), HaTopology.PatroniApiUser, secrets?.PatroniApi);
@@ -48,7 +56,7 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
             throw new BuildFailedException($"Port {port} on 127.0.0.1 is already in use (choose others with {HaPlan.PortOptions}).");
         await BuildPatroniImageAsync(state.PatroniImage);
         var secrets = HaSecrets.LoadOrCreate(plan.Store);
-        var project = Project(plan.Name, state, plan.Password, secrets);
+        var project = Project(plan.Name, state, plan.Secrets, secrets);
         var volumesBefore = await docker.ListVolumesAsync(project.Name);
         plan.Store.Save(new EnvironmentState
         {
@@ -57,7 +65,7 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
         });
         try
         {
-            await StartAsync(plan.Name, project, state, secrets, dump);
+            await StartAsync(plan, project, state, secrets, dump);
         }
         catch (Exception ex)
         {
@@ -71,8 +79,9 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
         }
     }
 
-    private async Task StartAsync(string environment, ComposeProject project, HaState state, HaSecrets secrets, AbsolutePath? dump)
+    private async Task StartAsync(UpPlan plan, ComposeProject project, HaState state, HaSecrets secrets, AbsolutePath? dump)
     {
+        var environment = plan.Name;
         using var patroni = Patroni(state, secrets);
         string[] logsOf = [.. HaTopology.EtcdServices, .. HaTopology.PatroniServices, HaTopology.HaproxyService];
         var step = "starting etcd, the three PostgreSQL nodes under Patroni and HAProxy";
@@ -86,6 +95,9 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
             step = $"applying the migrations and loading {(dump is null ? "the seed" : dump)} through the write endpoint (one-shot job seed)";
             logsOf = [HaTopology.HaproxyService];
             await project.RunAsync(["run", "--rm", "--no-deps", .. DockerEnvironment.SeedJobArguments(dump)]);
+            // As the cluster's superuser, as the local runtime does: the owner of the tables is no superuser and may not create roles.
+            step = $"creating the service role {EnvironmentSecrets.ServiceUser} through the write endpoint";
+            await ServiceRole.EnsureAsync(SuperuserConnectionString(state, secrets), EnvironmentSecrets.ServiceUser, plan.Secrets.ServicePassword, cancellationToken);
             step = $"starting {state.ApiReplicas} API replica(s) ({state.ApiImage})";
             logsOf = [HaTopology.ApiService, HaTopology.HaproxyService];
             await ScaleApiAsync(project, state.ApiReplicas, recreate: true);
@@ -118,7 +130,7 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
         if (containers.Count > 0)
         {
             // compose.yaml insists on its variables even to remove things; none is used.
-            var project = Project(store.Name, state ?? new HaState(new HaPorts(1, 1, 1, 1, [1, 1, 1]), 1, "unused", "unused"), "unused",
+            var project = Project(store.Name, state ?? new HaState(new HaPorts(1, 1, 1, 1, [1, 1, 1]), 1, "unused", "unused"), EnvironmentSecrets.Unused,
                 new HaSecrets("unused", "unused", "unused"));
             await project.RunAsync(["down", "--remove-orphans", .. volumes ? new[] { "--volumes" } : []]);
         }

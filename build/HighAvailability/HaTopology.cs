@@ -34,6 +34,9 @@ internal static class HaTopology
     /// <summary>HAProxy's proxy of the API replicas (haproxy.cfg <c>listen api</c>).</summary>
     public const string ApiBackend = "api";
 
+    /// <summary>PostgreSQL's superuser (patroni.yml postgresql.authentication.superuser).</summary>
+    public const string Superuser = "postgres";
+
     /// <summary>Patroni's REST API user (patroni.yml restapi.authentication).</summary>
     public const string PatroniApiUser = "patroni";
 
@@ -140,14 +143,17 @@ internal sealed record HaSecrets(string Superuser, string Replication, string Pa
 internal sealed record HaState(HaPorts Ports, int ApiReplicas, string ApiImage, string PatroniImage)
 {
     /// <summary>The variables deploy/ha/compose.yaml reads (values never on a command line).</summary>
-    public IReadOnlyDictionary<string, string?> Variables(string ownerPassword, HaSecrets secrets) => new Dictionary<string, string?>
+    public IReadOnlyDictionary<string, string?> Variables(EnvironmentSecrets secrets, HaSecrets haSecrets) => new Dictionary<string, string?>
     {
         ["RATES_DB_NAME"] = LocalEnvironment.DatabaseName,
         ["RATES_DB_USER"] = LocalEnvironment.DatabaseUser,
-        ["RATES_DB_PASSWORD"] = ownerPassword,
-        ["RATES_DB_SUPERUSER_PASSWORD"] = secrets.Superuser,
-        ["RATES_DB_REPLICATION_PASSWORD"] = secrets.Replication,
-        ["RATES_PATRONI_API_PASSWORD"] = secrets.PatroniApi,
+        ["RATES_DB_PASSWORD"] = secrets.OwnerPassword,
+        ["RATES_SERVICE_USER"] = EnvironmentSecrets.ServiceUser,
+        ["RATES_SERVICE_PASSWORD"] = secrets.ServicePassword,
+        ["RATES_API_KEY_SHA256"] = secrets.ApiKeyHash,
+        ["RATES_DB_SUPERUSER_PASSWORD"] = haSecrets.Superuser,
+        ["RATES_DB_REPLICATION_PASSWORD"] = haSecrets.Replication,
+        ["RATES_PATRONI_API_PASSWORD"] = haSecrets.PatroniApi,
         ["RATES_API_IMAGE"] = ApiImage,
         ["RATES_PATRONI_IMAGE"] = PatroniImage,
         ["RATES_API_PORT"] = Text(Ports.Api),
