@@ -64,7 +64,7 @@ partial class Build
         var staleUncached = await CacheStaleness.MeasureAsync("cache off (the time of a request itself)", client, serviceUrl, connectionString,
             s_canonicalQuery.OrigCode, s_canonicalQuery.DestCode, Math.Max(1, BenchmarkStalenessRounds / 2), CancellationToken);
 
-        await using var cachedInstance = await CachedInstance.StartAsync(environment.Store, environment.Runtime, environment.DbPort, environment.Password,
+        await using var cachedInstance = await CachedInstance.StartAsync(environment.Store, environment.Runtime, environment.DbPort,
             BenchmarkCachedPort ?? environment.ApiPort + 1, CancellationToken);
         Output.WriteLine($"Second instance with the cache on: {cachedInstance.Url}");
         var (cached, cachedOpen) = await MeasureInstanceAsync("cache on", client, cachedInstance.Url, phase);

@@ -30,21 +30,19 @@ internal sealed class CachedInstance : IAsyncDisposable
     public Uri Url => new(ServiceProbe.BaseUrl(Port));
 
     /// <exception cref="BuildFailedException">The instance could not be started or did not become ready.</exception>
-    public static async Task<CachedInstance> StartAsync(EnvironmentStore store, EnvironmentRuntime runtime, int dbPort, string password, int port,
+    public static async Task<CachedInstance> StartAsync(EnvironmentStore store, EnvironmentRuntime runtime, int dbPort, int port,
         CancellationToken cancellationToken)
     {
         if (!Rates.EmbeddedPostgres.PostgresCluster.IsPortFree(port))
             throw new BuildFailedException($"--benchmark-cached-port: {PortAllocator.InUseMessage(port)}.");
-        var settings = new Dictionary<string, string?>
+        // Signed in as the environment's own instance is: the service role, the writers' key by its hash.
+        var settings = new Dictionary<string, string?>(store.SecretsOfRunning().ServiceSettings())
         {
             ["Database__Host"] = "127.0.0.1",
             ["Database__Port"] = dbPort.ToString(CultureInfo.InvariantCulture),
             ["Database__Name"] = PsqlCommand.Database,
-            ["Database__Username"] = PsqlCommand.User,
-            ["Database__Password"] = password,
             ["Service__Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Service__ListenAddress"] = "127.0.0.1",
-            ["Auth__AllowAnonymousWrites"] = "true",
             ["Rates__CacheEnabled"] = "true",
         };
 

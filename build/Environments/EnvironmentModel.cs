@@ -79,10 +79,7 @@ internal sealed record RunningEnvironment(
     public string Password(string? given) => Store.SecretOfRunning(Credential.DbPassword, given);
 
     /// <summary>Every secret of the environment, the given --db-password in place of the stored owner's password.</summary>
-    public EnvironmentSecrets Secrets(string? givenPassword) =>
-        (Store.ReadSecrets() ?? throw new BuildFailedException(
-            $"Environment '{Name}' has no stored service role password or API key (it was brought up by an older build); " +
-            $"run {RuntimeSelection.UpCommand(Name)} again to create them.")) with { OwnerPassword = Password(givenPassword) };
+    public EnvironmentSecrets Secrets(string? givenPassword) => Store.SecretsOfRunning() with { OwnerPassword = Password(givenPassword) };
 }
 
 /// <summary>Everything Up hands to a runtime besides the plan: what was built for it.</summary>

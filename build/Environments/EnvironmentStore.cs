@@ -194,6 +194,12 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
         return (new EnvironmentSecrets(owner, service, key), origin);
     }
 
+    /// <summary>The secrets of an environment that is up.</summary>
+    /// <exception cref="BuildFailedException">It was brought up before all of them existed.</exception>
+    public EnvironmentSecrets SecretsOfRunning() => ReadSecrets() ?? throw new BuildFailedException(
+        $"Environment '{Name}' has no stored service role password or API key (it was brought up by an older build); " +
+        $"run {RuntimeSelection.UpCommand(Name)} again to create them.");
+
     /// <summary>The secrets of an environment brought up before, or null when one of them was never stored.</summary>
     public EnvironmentSecrets? ReadSecrets() =>
         ReadSecret(Credential.DbPassword) is { } owner && ReadSecret(Credential.ServicePassword) is { } service && ReadSecret(Credential.ApiKey) is { } key
