@@ -206,10 +206,6 @@ internal sealed class EnvironmentStore(AbsolutePath temporaryDirectory, string n
             ? new EnvironmentSecrets(owner, service, key)
             : null;
 
-    public string PasswordOfRunning(string? given) => SecretOfRunning(Credential.DbPassword, given);
-
-    public (string Password, string Origin) ResolvePassword(string? given, bool dataExists) => ResolveSecret(Credential.DbPassword, given, dataExists);
-
     /// <summary>Deletes everything of the environment under .nuke/temp (data, password, state, logs).</summary>
     public void Delete()
     {

@@ -41,7 +41,7 @@ public sealed class EnvironmentSecretsTests
         try
         {
             var store = new EnvironmentStore(temp, "old");
-            store.ResolvePassword(given: null, dataExists: false);
+            store.ResolveSecret(Credential.DbPassword, given: null, dataExists: false);
 
             Assert.Null(store.ReadSecrets());
         }

@@ -265,8 +265,8 @@ public class EnvironmentTests
         {
             var store = new EnvironmentStore(temp, "ci-a");
 
-            var (first, origin) = store.ResolvePassword(given: null, dataExists: false);
-            var (second, _) = new EnvironmentStore(temp, "ci-a").ResolvePassword(given: null, dataExists: true);
+            var (first, origin) = store.ResolveSecret(Credential.DbPassword, given: null, dataExists: false);
+            var (second, _) = new EnvironmentStore(temp, "ci-a").ResolveSecret(Credential.DbPassword, given: null, dataExists: true);
 
             Assert.Matches("^[A-Za-z0-9]{32}$", first);
             Assert.StartsWith("generated", origin);
@@ -275,12 +275,12 @@ public class EnvironmentTests
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.PasswordFile));
 
             // Another password for data created with the stored one would lock the database out: refused.
-            var error = Assert.Throws<BuildFailedException>(() => store.ResolvePassword("other", dataExists: true));
+            var error = Assert.Throws<BuildFailedException>(() => store.ResolveSecret(Credential.DbPassword, "other", dataExists: true));
             Assert.Contains("keeps data created with another password", error.Message);
             Assert.DoesNotContain(first, error.Message);
 
             // Without data the given password replaces the stored one.
-            Assert.Equal("other", store.ResolvePassword("other", dataExists: false).Password);
+            Assert.Equal("other", store.ResolveSecret(Credential.DbPassword, "other", dataExists: false).Value);
             Assert.Equal("other", store.ReadPassword());
         }
         finally
