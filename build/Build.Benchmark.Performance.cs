@@ -70,6 +70,7 @@ partial class Build
         var (cached, cachedOpen) = await MeasureInstanceAsync("cache on", client, cachedInstance.Url, phase);
         var stale = await CacheStaleness.MeasureAsync("cache on", client, cachedInstance.Url, connectionString,
             s_canonicalQuery.OrigCode, s_canonicalQuery.DestCode, BenchmarkStalenessRounds, CancellationToken);
+        await cachedInstance.StopAsync();
         Output.WriteLine(Invariant($"  staleness after a commit: p50 {BenchmarkReport.Ms(stale.P50Ms)}, p99 {BenchmarkReport.Ms(stale.P99Ms)}, max {BenchmarkReport.Ms(stale.MaxMs)}; not seen {stale.NotSeen}"));
 
         var scale = Prices is { } prices ? await GrowAsync(prices, uploads, client, serviceUrl, connectionString, psql, plan, directory) : [];

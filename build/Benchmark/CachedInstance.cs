@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Rates.Build.Environments;
 using Rates.Processes;
@@ -9,16 +8,18 @@ namespace Rates.Build.Benchmark;
 /// A second instance of the environment's service with the /rates cache on (<c>Rates__CacheEnabled=true</c>), on its
 /// own port, against the same database: the benchmark measures the cache beside the environment's own instance
 /// (cache as configured, off by default) without restarting it. Local runtime: the environment's published service as
-/// a process; docker runtime: the environment's api image, <c>docker run --network host</c>. Stopped on dispose.
+/// a process; docker runtime: the environment's api image, <c>docker run --network host</c>. <see cref="StopAsync"/> stops it
+/// and checks its exit; disposing kills what still runs.
 /// </summary>
 internal sealed class CachedInstance : IAsyncDisposable
 {
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Process? _process;
+    private readonly BackgroundProcess _process;
     private readonly string? _container;
 
-    private CachedInstance(int port, Process? process, string? container)
+    private CachedInstance(int port, BackgroundProcess process, string? container)
     {
         Port = port;
         _process = process;
@@ -46,61 +47,82 @@ internal sealed class CachedInstance : IAsyncDisposable
             ["Rates__CacheEnabled"] = "true",
         };
 
-        CachedInstance instance;
-        if (runtime == EnvironmentRuntime.Local)
-        {
-            var dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-            var start = new ProcessStartInfo(dotnet) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = store.ApiDirectory };
-            start.ArgumentList.Add(store.ApiDirectory / LocalEnvironment.ApiAssembly);
-            start.Environment["ConnectionStrings__Rates"] = null;
-            foreach (var (name, value) in settings)
-                start.Environment[name] = value;
-            var process = Process.Start(start) ?? throw new BuildFailedException($"Could not start {dotnet}.");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            instance = new CachedInstance(port, process, null);
-        }
-        else
-        {
-            var project = EnvironmentNames.ProjectName(store.Name);
-            var id = await RunDockerAsync(["compose", "-p", project, "ps", "-q", "api"], null, cancellationToken);
-            var image = await RunDockerAsync(["inspect", "--format", "{{.Config.Image}}", id.Trim()], null, cancellationToken);
-            var name = $"{project}-benchmark-cached";
-            List<string> arguments = ["run", "-d", "--rm", "--name", name, "--network", "host"];
-            foreach (var variable in settings.Keys)
-                arguments.AddRange(["-e", variable]);
-            await RunDockerAsync([.. arguments, image.Trim()], settings, cancellationToken);
-            instance = new CachedInstance(port, null, name);
-        }
-
-        var ready = await ServiceProbe.WaitUntilReadyAsync(port, s_readyTimeout, () => instance._process is not { HasExited: true }, cancellationToken);
+        var instance = runtime == EnvironmentRuntime.Local
+            ? new CachedInstance(port, StartProcess(store, settings), null)
+            : await StartContainerAsync(store, settings, port, cancellationToken);
+        var ready = await ServiceProbe.WaitUntilReadyAsync(port, s_readyTimeout, () => !instance._process.HasExited, cancellationToken);
         if (!ready.Ready)
         {
             await instance.DisposeAsync();
-            throw new BuildFailedException($"The benchmark's instance with the cache on did not become ready on port {port} ({ready.Detail}).");
+            throw new BuildFailedException($"The benchmark's instance with the cache on did not become ready on port {port} ({ready.Detail}): " +
+                                           instance._process.DescribeExit());
         }
 
         return instance;
     }
 
+    /// <summary>Stops it as an orchestrator does (SIGTERM, <c>docker stop</c>) and checks that it shut down cleanly (exit code 0).</summary>
+    /// <exception cref="BuildFailedException">It had to be killed, or exited with another code; the message shows its last lines.</exception>
+    public async Task StopAsync()
+    {
+        if (_container is not null)
+            await CommandRunner.RunAsync("docker", ["stop", "--time", s_stopTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture), _container]);
+        var result = await _process.StopAsync(s_stopTimeout);
+        if (result.Killed || !result.Succeeded)
+            throw new BuildFailedException("The benchmark's instance with the cache on did not stop cleanly " +
+                                           (result.Killed ? $"(still running {s_stopTimeout.TotalSeconds:0} s after SIGTERM; killed)" : $"(exit code {result.ExitCode})") +
+                                           $": {_process.DescribeExit()}");
+    }
+
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process?.Dispose();
+        await _process.DisposeAsync();
         if (_container is not null)
             await CommandRunner.RunAsync("docker", ["rm", "-f", _container]);
     }
 
-    private static async Task<string> RunDockerAsync(List<string> arguments, IReadOnlyDictionary<string, string?>? environment, CancellationToken cancellationToken)
+    /// <summary>The environment's published service (its private copy), configured only through its environment.</summary>
+    private static BackgroundProcess StartProcess(EnvironmentStore store, Dictionary<string, string?> settings)
     {
-        var result = await CommandRunner.RunAsync("docker", arguments, new CommandSettings { Environment = environment ?? new Dictionary<string, string?>() }, cancellationToken);
+        var dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        settings["ConnectionStrings__Rates"] = null;
+        return Start(dotnet, [store.ApiDirectory / LocalEnvironment.ApiAssembly], new CommandSettings { WorkingDirectory = store.ApiDirectory, Environment = settings });
+    }
+
+    /// <summary>
+    /// The environment's api image, attached (its output is kept), on the host's network. <c>-e NAME</c> without a value
+    /// hands the variable from docker's own environment into the container: no secret on a command line.
+    /// </summary>
+    private static async Task<CachedInstance> StartContainerAsync(EnvironmentStore store, Dictionary<string, string?> settings, int port,
+        CancellationToken cancellationToken)
+    {
+        var project = EnvironmentNames.ProjectName(store.Name);
+        var id = await RunDockerAsync(["compose", "-p", project, "ps", "-q", "api"], cancellationToken);
+        var image = await RunDockerAsync(["inspect", "--format", "{{.Config.Image}}", id.Trim()], cancellationToken);
+        var name = $"{project}-benchmark-cached";
+        await CommandRunner.RunAsync("docker", ["rm", "-f", name], cancellationToken: cancellationToken); // left by an interrupted run
+        List<string> arguments = ["run", "--rm", "--name", name, "--network", "host"];
+        foreach (var variable in settings.Keys)
+            arguments.AddRange(["-e", variable]);
+        var process = Start("docker", [.. arguments, image.Trim()], new CommandSettings { Environment = settings });
+        return new CachedInstance(port, process, name);
+    }
+
+    private static BackgroundProcess Start(string program, IReadOnlyList<string> arguments, CommandSettings settings)
+    {
+        try
+        {
+            return BackgroundProcess.Start(program, arguments, settings);
+        }
+        catch (CommandStartException ex)
+        {
+            throw new BuildFailedException(ex.Message, ex);
+        }
+    }
+
+    private static async Task<string> RunDockerAsync(List<string> arguments, CancellationToken cancellationToken)
+    {
+        var result = await CommandRunner.RunAsync("docker", arguments, cancellationToken: cancellationToken);
         if (!result.Succeeded || result.StandardOutput.Trim().Length == 0)
             throw new BuildFailedException($"`{result.CommandLine}` failed (exit code {result.ExitCode}): {string.Join(Environment.NewLine, result.Tail(10))}");
         return result.StandardOutput;

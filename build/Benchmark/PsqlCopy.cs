@@ -1,8 +1,7 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
+using Rates.Processes;
 
 namespace Rates.Build.Benchmark;
 
@@ -100,17 +99,21 @@ internal static partial class PsqlCopy
     /// <exception cref="BuildFailedException">psql could not be started or failed.</exception>
     public static async Task<string> VersionAsync(PsqlCommand psql, CancellationToken cancellationToken)
     {
-        using var process = Start(psql, [.. psql.Prefix, "--version"]);
-        var stderr = CollectStandardError(process);
-        process.StandardInput.Close();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_connectTimeout);
-        using var kill = timeout.Token.Register(() => Kill(process));
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        if (process.ExitCode != 0 || first is null)
-            throw Failure(psql, $"`{string.Join(' ', psql.Prefix.Prepend(psql.Executable))} --version` failed with exit code {process.ExitCode}", stderr);
+        CommandResult result;
+        try
+        {
+            result = await CommandRunner.RunAsync(psql.Executable, [.. psql.Prefix, "--version"], Settings(psql), timeout.Token);
+        }
+        catch (CommandStartException ex)
+        {
+            throw new BuildFailedException($"Could not start '{psql.Executable}' ({ex.InnerException?.Message}). Command: {psql.CommandLine}", ex);
+        }
+
+        var first = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (!result.Succeeded || first is null)
+            throw Failure(psql, $"`{result.CommandLine}` failed with exit code {result.ExitCode}", result.StandardError);
         return first;
     }
 
@@ -119,50 +122,38 @@ internal static partial class PsqlCopy
     public static async Task<TimeSpan> CopyAsync(PsqlCommand psql, string csvFile, int expectedRows, CancellationToken cancellationToken,
         string table = "public.prices")
     {
-        using var process = Start(psql, [.. psql.Prefix, .. psql.Connection]);
-        var stderr = CollectStandardError(process);
-        using var kill = cancellationToken.Register(() => Kill(process));
-        var stdin = process.StandardInput.BaseStream;
-        var stdout = process.StandardOutput;
+        await using var session = Start(psql);
 
         // psql's own words (on stderr) say what went wrong; they are complete once it has exited.
         async Task<BuildFailedException> FailAsync(string what)
         {
-            try
-            {
-                stdin.Close();
-            }
-            catch (IOException)
-            {
-                // The pipe is already broken: psql is gone.
-            }
-
-            await WaitQuietlyAsync(process);
-            return Failure(psql, what, stderr);
+            session.CloseInput();
+            await WaitQuietlyAsync(session);
+            return Failure(psql, what, session.StandardError);
         }
 
         try
         {
             // Connected and authenticated before the clock starts, as the API's keep-alive connection is.
-            await WriteAsync(stdin, ReadyQuery + "\n", cancellationToken);
-            var ready = await ReadLineAsync(stdout, s_connectTimeout, "connecting", cancellationToken);
+            await session.WriteAsync(ReadyQuery + "\n", cancellationToken);
+            var ready = await ReadLineAsync(session, s_connectTimeout, "connecting", cancellationToken);
             if (ready != ReadyAnswer)
                 throw await FailAsync(ready is null ? "psql ended before it connected" : $"psql answered '{ready}' instead of '{ReadyAnswer}'");
 
             var stopwatch = Stopwatch.StartNew();
-            await WriteAsync(stdin, CopyInto(table) + ";\n", cancellationToken);
+            await session.WriteAsync(CopyInto(table) + ";\n", cancellationToken);
             await using (var file = new FileStream(csvFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-                await file.CopyToAsync(stdin, 1 << 16, cancellationToken);
+                await session.WriteAsync(file, cancellationToken);
             // End of the data, then end of the script: psql exits once the COPY is done.
-            await WriteAsync(stdin, "\\.\n", cancellationToken);
-            stdin.Close();
-            var status = await ReadLineAsync(stdout, s_copyTimeout, "copying", cancellationToken);
+            await session.WriteAsync("\\.\n", cancellationToken);
+            session.CloseInput();
+            var status = await ReadLineAsync(session, s_copyTimeout, "copying", cancellationToken);
             var elapsed = stopwatch.Elapsed;
-            await process.WaitForExitAsync(cancellationToken);
+            var exitCode = await session.WaitForExitAsync(s_connectTimeout, cancellationToken);
 
             var match = status is null ? null : CopyStatus().Match(status);
-            if (match is not { Success: true } || process.ExitCode != 0)
-                throw await FailAsync($"COPY did not complete (psql exit code {process.ExitCode}{(status is null ? "" : $", answered '{status}'")})");
+            if (match is not { Success: true } || exitCode != 0)
+                throw await FailAsync($"COPY did not complete (psql exit code {exitCode}{(status is null ? "" : $", answered '{status}'")})");
             var rows = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
             if (rows != expectedRows)
                 throw new BuildFailedException($"psql copied {rows:N0} rows from {csvFile}; expected {expectedRows:N0}.");
@@ -175,101 +166,52 @@ internal static partial class PsqlCopy
         }
     }
 
-    private static Process Start(PsqlCommand psql, IEnumerable<string> arguments)
+    private static CommandSettings Settings(PsqlCommand psql) =>
+        new() { WorkingDirectory = BuildBase.RootDirectory, Environment = psql.Environment };
+
+    private static InteractiveProcess Start(PsqlCommand psql)
     {
-        var startInfo = new ProcessStartInfo(psql.Executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = BuildBase.RootDirectory,
-        };
-        foreach (var argument in arguments)
-            startInfo.ArgumentList.Add(argument);
-        foreach (var (name, value) in psql.Environment)
-            startInfo.Environment[name] = value;
         try
         {
-            return Process.Start(startInfo) ?? throw new BuildFailedException($"Could not start {psql.Executable}.");
+            return InteractiveProcess.Start(psql.Executable, [.. psql.Prefix, .. psql.Connection], Settings(psql));
         }
-        catch (Win32Exception ex)
+        catch (CommandStartException ex)
         {
-            throw new BuildFailedException($"Could not start '{psql.Executable}' ({ex.Message}). Command: {psql.CommandLine}", ex);
+            throw new BuildFailedException($"Could not start '{psql.Executable}' ({ex.InnerException?.Message}). Command: {psql.CommandLine}", ex);
         }
     }
 
-    private static StringBuilder CollectStandardError(Process process)
+    private static async Task<string?> ReadLineAsync(InteractiveProcess session, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
-        var text = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-                return;
-            lock (text)
-                text.AppendLine(e.Data);
-        };
-        process.BeginErrorReadLine();
-        return text;
-    }
-
-    private static async Task WriteAsync(Stream stream, string text, CancellationToken cancellationToken)
-    {
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
-        await stream.FlushAsync(cancellationToken);
-    }
-
-    private static async Task<string?> ReadLineAsync(StreamReader reader, TimeSpan timeout, string what, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
         try
         {
-            return (await reader.ReadLineAsync(limit.Token))?.Trim();
+            return await session.ReadLineAsync(timeout, cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             throw new BuildFailedException($"psql gave no answer within {timeout.TotalSeconds:0} s while {what}.");
         }
     }
 
-    private static async Task WaitQuietlyAsync(Process process)
+    private static async Task WaitQuietlyAsync(InteractiveProcess session)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            await process.WaitForExitAsync(limit.Token);
+            await session.WaitForExitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
-            Kill(process);
+            // Killed: what it said so far is the message.
         }
     }
 
-    private static BuildFailedException Failure(PsqlCommand psql, string what, StringBuilder stderr)
+    private static BuildFailedException Failure(PsqlCommand psql, string what, string stderr)
     {
-        string errors;
-        lock (stderr)
-            errors = stderr.ToString().Trim();
+        var errors = stderr.Trim();
         if (psql.Environment.TryGetValue("PGPASSWORD", out var password) && !string.IsNullOrEmpty(password))
             errors = errors.Replace(password, "****", StringComparison.Ordinal);
         return new BuildFailedException($"{what}. Command: {psql.CommandLine}" +
             (errors.Length == 0 ? "" : $"{Environment.NewLine}psql said:{Environment.NewLine}  {errors.ReplaceLineEndings(Environment.NewLine + "  ")}"));
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
     }
 
     [GeneratedRegex(@"\ACOPY ([0-9]+)\z")]

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Rates.Build.Environments;
 using Rates.Build.Framework;
 using Rates.Build.HighAvailability;
+using Rates.Processes;
 
 namespace Rates.Build.Tests;
 
@@ -12,14 +12,11 @@ public sealed class DockerFactAttribute : FactAttribute
     {
         try
         {
-            using var process = Process.Start(new ProcessStartInfo("docker", "info --format {{.ServerVersion}}")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            return process.WaitForExit(10_000) && process.ExitCode == 0;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return CommandRunner.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], cancellationToken: timeout.Token)
+                .GetAwaiter().GetResult().Succeeded;
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is CommandStartException or OperationCanceledException)
         {
             return false;
         }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Rates.Processes;
 
 namespace Rates.Monitoring.Tests;
 
@@ -70,7 +70,7 @@ public static class Promtool
 
             tried.Add($"'{tool} {arguments}' exited with {result.ExitCode}");
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (CommandStartException)
         {
             tried.Add($"{tool} is not on PATH");
         }
@@ -137,25 +137,14 @@ public static class Promtool
     }
 }
 
+/// <summary>A finished command: its exit code and its output (both streams, in the order they came).</summary>
 public sealed record ProcessResult(int ExitCode, string Output)
 {
+    /// <exception cref="CommandStartException">The program is not there.</exception>
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout + stderr.Result);
+        var result = CommandRunner.RunAsync(fileName, [.. arguments], new CommandSettings { WorkingDirectory = workingDirectory })
+            .GetAwaiter().GetResult();
+        return new ProcessResult(result.ExitCode, string.Join('\n', result.Lines));
     }
 }

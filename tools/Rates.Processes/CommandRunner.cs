@@ -24,6 +24,9 @@ public sealed record CommandResult(string CommandLine, int ExitCode, string Stan
 {
     public bool Succeeded => ExitCode == 0;
 
+    /// <summary>It did not exit by itself: it was killed (a <see cref="BackgroundProcess"/> that ignored SIGTERM).</summary>
+    public bool Killed { get; init; }
+
     /// <summary>The last <paramref name="count"/> lines of output (both streams, in the order they came).</summary>
     public IReadOnlyList<string> Tail(int count) => Lines.Skip(Math.Max(0, Lines.Count - count)).ToList();
 }

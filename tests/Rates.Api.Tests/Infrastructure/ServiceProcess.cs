@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
+using Rates.Processes;
 
 namespace Rates.Api.Tests.Infrastructure;
 
@@ -10,115 +8,50 @@ namespace Rates.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private static readonly string[] s_settingPrefixes =
+    [
+        "Database__", "ConnectionStrings__", "Service__", "Rates__", "Batches__", "Shutdown__", "Auth__", "Metrics__",
+        "ASPNETCORE_", "DOTNET_ENVIRONMENT",
+    ];
 
-    private ServiceProcess(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
+    private readonly BackgroundProcess _process;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    private ServiceProcess(BackgroundProcess process) => _process = process;
+
+    public string Output => string.Join('\n', _process.Tail(int.MaxValue)) + "\n";
 
     public bool HasExited => _process.HasExited;
 
     /// <summary>Sends SIGTERM, as an orchestrator stopping the service does (docker stop, Kubernetes, systemd).</summary>
-    public void Terminate()
-    {
-        const int sigterm = 15;
-        if (kill(_process.Id, sigterm) != 0)
-        {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
+    public void Terminate() => _process.Terminate();
 
     public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Rates.Api.dll"));
         // Only the settings given here: nothing from the test runner's own environment.
-        foreach (var key in start.Environment.Keys.ToArray())
-        {
-            if (key.StartsWith("Database__", StringComparison.Ordinal) || key.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
-                || key.StartsWith("Service__", StringComparison.Ordinal) || key.StartsWith("Rates__", StringComparison.Ordinal)
-                || key.StartsWith("Batches__", StringComparison.Ordinal) || key.StartsWith("Shutdown__", StringComparison.Ordinal)
-                || key.StartsWith("Auth__", StringComparison.Ordinal) || key.StartsWith("Metrics__", StringComparison.Ordinal)
-                || key.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || key.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal))
-            {
-                start.Environment.Remove(key);
-            }
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var variables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(key => s_settingPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)))
+            .ToDictionary(key => key, string? (_) => null);
+        variables["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            variables[key] = value;
         }
 
-        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start."));
+        return new ServiceProcess(BackgroundProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Rates.Api.dll")],
+            new CommandSettings { WorkingDirectory = Path.GetTempPath(), Environment = variables }));
     }
 
     /// <summary>Waits for the process to exit; fails the test if it is still running after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        using var cancellation = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancellation.Token);
-        }
-        catch (OperationCanceledException)
+        var exitCode = await _process.WaitForExitAsync(timeout);
+        if (exitCode is null)
         {
             Assert.Fail($"The service was still running after {timeout.TotalSeconds} s. Output:\n{Output}");
         }
 
-        // Drain the redirected output.
-        _process.WaitForExit();
-        return _process.ExitCode;
+        return exitCode.Value;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -1,5 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using Rates.Processes;
 
 namespace Rates.Kubernetes.Tests.Infrastructure;
 
@@ -16,40 +15,27 @@ public static class Kustomize
     /// <summary>The rendered YAML; fails (never skips) when kubectl is missing or the overlay does not render.</summary>
     public static string Render(string directory)
     {
-        var start = new ProcessStartInfo("kubectl")
-        {
-            ArgumentList = { "kustomize", directory },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process;
+        using var timeout = new CancellationTokenSource(s_timeout);
+        CommandResult result;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("kubectl did not start.");
+            result = CommandRunner.RunAsync("kubectl", ["kustomize", directory], cancellationToken: timeout.Token).GetAwaiter().GetResult();
         }
-        catch (Win32Exception ex)
+        catch (CommandStartException ex)
         {
-            throw new InvalidOperationException($"kubectl was not found on PATH ({ex.Message}). {InstallHint}", ex);
+            throw new InvalidOperationException($"kubectl was not found on PATH ({ex.InnerException?.Message}). {InstallHint}", ex);
         }
-
-        using (process)
+        catch (OperationCanceledException)
         {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(s_timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"kubectl kustomize {directory} did not finish within {s_timeout.TotalSeconds} s.");
-            }
-
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException(
-                    $"kubectl kustomize {directory} failed with exit code {process.ExitCode}:{Environment.NewLine}{stderr.Result}");
-            }
-
-            return stdout.Result;
+            throw new TimeoutException($"kubectl kustomize {directory} did not finish within {s_timeout.TotalSeconds} s.");
         }
+
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(
+                $"kubectl kustomize {directory} failed with exit code {result.ExitCode}:{Environment.NewLine}{result.StandardError}");
+        }
+
+        return result.StandardOutput;
     }
 }
