@@ -41,8 +41,8 @@ partial class Build
         });
 
     Target Deploy => _ => _
-        .Description("ha topology: replaces the API replicas one at a time with the current image (drained in HAProxy first, " +
-                     "replaced, back in rotation once ready), so requests keep being answered.")
+        .Description("ha topology: replaces the API replicas one at a time with the current image (the new one in rotation first, " +
+                     "then the old one drained in HAProxy and stopped), so requests keep being answered.")
         .DependsOn(Image)
         .Executes(async () =>
         {

@@ -64,9 +64,11 @@ internal sealed class HaOperations(IAnsiConsole console, DockerCli docker, HaEnv
     }
 
     /// <summary>
-    /// Replaces the API replicas one at a time with <paramref name="project"/>'s image: drain the replica in HAProxy
-    /// until it has no session left, stop it (the service's own drain then has nothing in flight), start a
-    /// replacement, wait until HAProxy has every replica up again, then the next.
+    /// Replaces the API replicas one at a time with <paramref name="project"/>'s image. Each replacement starts first and
+    /// is in HAProxy's rotation before the old replica leaves (so the endpoint never has fewer ready replicas than
+    /// before); then the old one is drained in HAProxy until it has no session left, and stopped (the service's own
+    /// drain then has nothing in flight). With <see cref="HaTopology.MaxApiReplicas"/> replicas there is no spare slot:
+    /// the old one leaves first.
     /// </summary>
     public async Task<IReadOnlyList<ReplacedReplica>> DeployAsync(string environmentName, ComposeProject project, int replicas, TimeSpan drainTimeout)
     {
@@ -74,35 +76,52 @@ internal sealed class HaOperations(IAnsiConsole console, DockerCli docker, HaEnv
         if (old.Count == 0)
             throw new BuildFailedException($"Environment '{environmentName}' has no running API replica to replace; run Up --topology ha.");
         var runtime = await environment.RuntimeApiAsync(environmentName);
+        var surge = replicas < HaTopology.MaxApiReplicas;
         var replaced = new List<ReplacedReplica>();
         foreach (var container in old)
         {
             var clock = Stopwatch.StartNew();
-            var addresses = await AddressesAsync(container.Id);
-            var slot = (await runtime.ServersAsync(HaTopology.ApiBackend, cancellationToken))
-                .FirstOrDefault(s => addresses.Any(a => s.Address == $"{a}:{HaTopology.ApiFrontPort}"));
-            if (slot is not null)
-            {
-                await runtime.SetStateAsync(HaTopology.ApiBackend, slot.Name, HaproxyServerState.Drain, cancellationToken);
-                await WaitUntilIdleAsync(runtime, slot.Name, drainTimeout);
-            }
-
-            var drained = clock.Elapsed;
-            console.WriteLine($"Replacing {container.Name}{(slot is null ? " (not in HAProxy's rotation)" : $" (HAProxy server {slot.Name}, drained in {Seconds(drained)})")}");
-            await docker.RunAsync(["stop", "--time", "40", container.Id], new ProcessOptions { Echo = false });
-            await docker.RunAsync(["rm", container.Id], new ProcessOptions { Echo = false });
-            // The slot goes back into rotation at once, for whichever address DNS gives it next (the replacement may get the
-            // old one): its health check keeps it out until the replacement is ready.
-            if (slot is not null)
-                await runtime.SetStateAsync(HaTopology.ApiBackend, slot.Name, HaproxyServerState.Ready, cancellationToken);
-            await environment.ScaleApiAsync(project, replicas, recreate: false);
-            await environment.WaitForApiServersAsync(environmentName, replicas, TimeSpan.FromSeconds(60));
+            if (surge)
+                await StartReplicasAsync(environmentName, project, replicas + 1);
+            var (slot, drained) = await RemoveAsync(runtime, container, clock, drainTimeout);
+            if (!surge)
+                await StartReplicasAsync(environmentName, project, replicas);
             var current = (await environment.RunningContainersAsync(environmentName)).Where(c => c.Service == HaTopology.ApiService).Select(c => c.Name);
             var added = current.Except(old.Select(c => c.Name)).Except(replaced.Select(r => r.NewContainer)).FirstOrDefault() ?? "?";
-            replaced.Add(new ReplacedReplica(container.Name, slot?.Name, drained, added, clock.Elapsed));
+            replaced.Add(new ReplacedReplica(container.Name, slot, drained, added, clock.Elapsed));
         }
 
+        await environment.WaitForApiServersAsync(environmentName, replicas, TimeSpan.FromSeconds(60));
         return replaced;
+    }
+
+    private async Task StartReplicasAsync(string environmentName, ComposeProject project, int count)
+    {
+        await environment.ScaleApiAsync(project, count, recreate: false);
+        await environment.WaitForApiServersAsync(environmentName, count, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Drains <paramref name="container"/> in HAProxy, stops and removes it, and frees its slot for the next address.</summary>
+    private async Task<(string? Slot, TimeSpan Drained)> RemoveAsync(HaproxyRuntimeApi runtime, ComposeContainer container, Stopwatch clock, TimeSpan drainTimeout)
+    {
+        var addresses = await AddressesAsync(container.Id);
+        var slot = (await runtime.ServersAsync(HaTopology.ApiBackend, cancellationToken))
+            .FirstOrDefault(s => addresses.Any(a => s.Address == $"{a}:{HaTopology.ApiFrontPort}"));
+        if (slot is not null)
+        {
+            await runtime.SetStateAsync(HaTopology.ApiBackend, slot.Name, HaproxyServerState.Drain, cancellationToken);
+            await WaitUntilIdleAsync(runtime, slot.Name, drainTimeout);
+        }
+
+        var drained = clock.Elapsed;
+        console.WriteLine($"Replacing {container.Name}{(slot is null ? " (not in HAProxy's rotation)" : $" (HAProxy server {slot.Name}, drained in {Seconds(drained)})")}");
+        await docker.RunAsync(["stop", "--time", "40", container.Id], new ProcessOptions { Echo = false });
+        await docker.RunAsync(["rm", container.Id], new ProcessOptions { Echo = false });
+        // The slot goes back into rotation at once, for whichever address DNS gives it next (a replacement may get the
+        // old one): its health check keeps it out until a replica there is ready.
+        if (slot is not null)
+            await runtime.SetStateAsync(HaTopology.ApiBackend, slot.Name, HaproxyServerState.Ready, cancellationToken);
+        return (slot?.Name, drained);
     }
 
     private async Task WaitUntilIdleAsync(HaproxyRuntimeApi runtime, string slot, TimeSpan timeout)
