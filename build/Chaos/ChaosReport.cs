@@ -72,9 +72,36 @@ internal static partial class ChaosReport
             : ".";
         md.AppendLine(Invariant($"- Answers 500: {Count500(journal)}. Batches given up after the retry bound: {journal.GivenUp.Count}") + wholeButUnacknowledged);
         md.AppendLine("- RTO 0.0 s: no write probe failed after the fault.");
+        md.AppendLine();
+        md.AppendLine("| Goal | Measured | Met? |");
+        md.AppendLine("| --- | --- | --- |");
+        foreach (var goal in Goals(faults, verdict, journal))
+            md.AppendLine(Invariant($"| {goal.Goal} | {goal.Measured} | {(goal.Met ? "yes" : "**no**")} |"));
         md.AppendLine(EndMarker);
         return md.ToString();
     }
+
+    /// <summary>The fault run's goals (docs/reliability.md), each with what this run measured.</summary>
+    public static IEnumerable<(string Goal, string Measured, bool Met)> Goals(IReadOnlyList<FaultFigures> faults, ChaosVerdict verdict, ChaosJournal journal)
+    {
+        var injected = faults.Count(f => f.Fault.Injected);
+        yield return ("At least 5 injected faults", Invariant($"{injected}"), injected >= 5);
+        var broken = verdict.Lost.Count + verdict.Partial.Count + verdict.Duplicated.Count;
+        yield return ("0 acknowledged batches lost, duplicated or partial", Invariant($"{broken} of {verdict.Acknowledged:N0}"), broken == 0);
+        yield return ("0 answers 500", Invariant($"{Count500(journal)}"), Count500(journal) == 0);
+        foreach (var f in faults.Where(f => f.Fault.Name is "kill-leader" or "partition-leader"))
+            yield return (Invariant($"{f.Fault.Name}: writes succeed again within {s_unplannedRto.TotalSeconds:0} s"),
+                f.Rto is { } rto ? Invariant($"{rto.TotalSeconds:0.0} s") : "no write succeeded", f.Rto is { } r && r <= s_unplannedRto);
+        foreach (var f in faults.Where(f => f.Fault.Name is "switchover" or "rolling-deploy"))
+        {
+            var failedReads = f.Reads.Where(r => r.Key != "200").Sum(r => r.Value);
+            yield return (Invariant($"{f.Fault.Name}: 0 failed requests"),
+                Invariant($"{failedReads:N0} reads, {f.FailedWrites} write probes, {f.BatchRetries} batch uploads"),
+                failedReads == 0 && f.FailedWrites == 0 && f.BatchRetries == 0 && f.Fault.Injected);
+        }
+    }
+
+    private static readonly TimeSpan s_unplannedRto = TimeSpan.FromSeconds(30);
 
     /// <summary>Replaces the generated section of <paramref name="file"/> (or appends it), keeping everything else.</summary>
     public static void Write(string file, string section)

@@ -65,6 +65,34 @@ public class ChaosTests
     }
 
     [Fact]
+    public void Each_goal_says_whether_the_run_met_it()
+    {
+        var journal = new ChaosJournal();
+        journal.Write(TimeSpan.FromSeconds(11), Outcome.Failed("connection"));
+        journal.Write(TimeSpan.FromSeconds(45), Outcome.Of(201)); // 35 s after the kill
+        journal.Write(TimeSpan.FromSeconds(61), Outcome.Of(201));
+        journal.Read(TimeSpan.FromSeconds(62), Outcome.Of(200));
+        journal.Read(TimeSpan.FromSeconds(81), Outcome.Failed("timeout"));
+        var faults = new[]
+        {
+            new FaultRecord("kill-leader", "kill -9 of patroni1", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(50)),
+            new FaultRecord("switchover", "patroni2 -> patroni1", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(65)),
+            new FaultRecord("rolling-deploy", "2 API replica(s) replaced", TimeSpan.FromSeconds(80), TimeSpan.FromSeconds(90)),
+        };
+        var verdict = ChaosVerifier.Compare(new Dictionary<string, AcknowledgedBatch> { ["a"] = Ack("a", 3) },
+            new Dictionary<string, int> { ["a"] = 3 }, new Dictionary<string, int> { ["a"] = 3 }, new Dictionary<string, long> { ["a"] = 3 });
+
+        var goals = ChaosReport.Goals(ChaosReport.Figures(faults, journal, TimeSpan.FromSeconds(100)), verdict, journal)
+            .ToDictionary(g => g.Goal, g => (g.Measured, g.Met));
+
+        Assert.Equal(("3", false), goals["At least 5 injected faults"]);
+        Assert.Equal(("0 of 1", true), goals["0 acknowledged batches lost, duplicated or partial"]);
+        Assert.Equal(("35.0 s", false), goals["kill-leader: writes succeed again within 30 s"]);
+        Assert.Equal(("0 reads, 0 write probes, 0 batch uploads", true), goals["switchover: 0 failed requests"]);
+        Assert.Equal(("1 reads, 0 write probes, 0 batch uploads", false), goals["rolling-deploy: 0 failed requests"]);
+    }
+
+    [Fact]
     public void The_generated_section_is_replaced_and_the_rest_of_the_file_kept()
     {
         var file = Path.Combine(Path.GetTempPath(), $"reliability-{Guid.NewGuid():N}.md");
