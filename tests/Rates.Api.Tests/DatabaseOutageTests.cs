@@ -4,6 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using Rates.Api.Tests.Infrastructure;
 using Rates.Database;
+using static Rates.Api.Tests.Batches.BatchDatabase;
 
 namespace Rates.Api.Tests;
 
@@ -16,16 +17,6 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
 {
     private const string RatesUrl = "/rates?date_from=2030-03-01&date_to=2030-03-05&orig_code=TSTAA&dest_code=TSTBB";
 
-    private static async Task AssertUnavailableAsync(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(503, body.RootElement.GetProperty("status").GetInt32());
-        Assert.Equal("The database is unavailable. Try again shortly.", body.RootElement.GetProperty("detail").GetString());
-        Assert.True(response.Headers.RetryAfter is not null, "503 answers carry Retry-After");
-    }
-
     [Fact]
     public async Task An_unreachable_database_answers_503_on_rates_and_ready_but_not_on_live()
     {
@@ -34,7 +25,7 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
 
         using (var rates = await client.GetAsync(RatesUrl))
         {
-            await AssertUnavailableAsync(rates);
+            await Unavailable.AssertAsync(rates);
             var text = await rates.Content.ReadAsStringAsync();
             Assert.DoesNotContain("Npgsql", text);
             Assert.DoesNotContain("127.0.0.1", text);
@@ -85,7 +76,7 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
         {
             using (var down = await client.GetAsync(RatesUrl))
             {
-                await AssertUnavailableAsync(down);
+                await Unavailable.AssertAsync(down);
             }
 
             using (var notReady = await client.GetAsync("/health/ready"))
@@ -135,21 +126,15 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
         await using var api = new RatesApiFactory(outage.ConnectionString, ("Database:StatementTimeoutSeconds", "1"));
         var client = api.CreateClient();
 
-        await using var blocker = new NpgsqlConnection(outage.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE public.prices IN ACCESS EXCLUSIVE MODE", blocker, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var pricesLock = await HeldLock.TakeAsync(outage.ConnectionString, "LOCK TABLE public.prices IN ACCESS EXCLUSIVE MODE");
 
         var stopwatch = Stopwatch.StartNew();
         using var response = await client.GetAsync(RatesUrl);
         stopwatch.Stop();
 
-        await AssertUnavailableAsync(response);
+        await Unavailable.AssertAsync(response);
         Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
-        await transaction.RollbackAsync();
+        await pricesLock.ReleaseAsync();
     }
 
     [Fact]
@@ -158,13 +143,7 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
         await using var api = new RatesApiFactory(outage.ConnectionString, ("Database:ApplicationName", "rates-cancel"));
         var client = api.CreateClient();
 
-        await using var blocker = new NpgsqlConnection(outage.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE public.prices IN ACCESS EXCLUSIVE MODE", blocker, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var pricesLock = await HeldLock.TakeAsync(outage.ConnectionString, "LOCK TABLE public.prices IN ACCESS EXCLUSIVE MODE");
 
         using var hangUp = new CancellationTokenSource();
         var request = client.GetAsync(RatesUrl, hangUp.Token);
@@ -175,28 +154,13 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
 
         // The query is gone from the server while the lock is still held: the cancellation reached PostgreSQL.
         await WaitForAsync(() => WaitingQueriesAsync(outage.AdminConnectionString, "rates-cancel"), n => n == 0, "the query was cancelled");
-        await transaction.RollbackAsync();
+        await pricesLock.ReleaseAsync();
     }
 
     private static Task<long> WaitingQueriesAsync(string adminConnectionString, string applicationName) =>
         TestData.ScalarAsync<long>(
             adminConnectionString,
             $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{applicationName}' AND state = 'active' AND wait_event_type = 'Lock'");
-
-    private static async Task WaitForAsync(Func<Task<long>> probe, Func<long, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        long last;
-        while (!done(last = await probe()))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what} (last value {last}).");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }
 
 /// <summary>A PostgreSQL server only for <see cref="DatabaseOutageTests"/>, with migrated handcrafted data.</summary>

@@ -36,7 +36,7 @@ public sealed class FailoverTests(OutageFixture outage)
         {
             using (var refused = await client.PutAsync("/batches/demoted", Batch(day, 50)))
             {
-                await AssertUnavailableAsync(refused);
+                await Unavailable.AssertAsync(refused);
             }
 
             // The pool kept no connection to the demoted server: the next request opens a new one.
@@ -92,7 +92,7 @@ public sealed class FailoverTests(OutageFixture outage)
             await TestData.ExecuteAsync(outage.AdminConnectionString, $"SELECT {endWait}(pid) FROM pg_stat_activity WHERE application_name = 'rates-syncrep' AND wait_event = 'SyncRep'");
 
             using var response = await upload;
-            await AssertUnavailableAsync(response);
+            await Unavailable.AssertAsync(response);
         }
         finally
         {
@@ -134,7 +134,7 @@ public sealed class FailoverTests(OutageFixture outage)
         try
         {
             using var refused = await client.PutAsync($"/batches/{batchId}", Batch(day, 30));
-            await AssertUnavailableAsync(refused);
+            await Unavailable.AssertAsync(refused);
             Assert.Equal(before, await PricesOnAsync(day));
         }
         finally
@@ -162,13 +162,7 @@ public sealed class FailoverTests(OutageFixture outage)
         await using var api = new RatesApiFactory(outage.ConnectionString, ("Database:ApplicationName", "rates-terminated"));
         var client = api.CreateClient();
 
-        await using var blocker = new NpgsqlConnection(outage.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE public.prices IN ACCESS EXCLUSIVE MODE", blocker, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var pricesLock = await HeldLock.TakeAsync(outage.ConnectionString, "LOCK TABLE public.prices IN ACCESS EXCLUSIVE MODE");
 
         // A read is retried once on a fresh connection when its connection dies; the retry dies too.
         var request = client.GetAsync(RatesUrl);
@@ -180,10 +174,10 @@ public sealed class FailoverTests(OutageFixture outage)
 
         using (var response = await request)
         {
-            await AssertUnavailableAsync(response);
+            await Unavailable.AssertAsync(response);
         }
 
-        await transaction.RollbackAsync();
+        await pricesLock.ReleaseAsync();
         using var after = await client.GetAsync(RatesUrl);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
@@ -204,12 +198,12 @@ public sealed class FailoverTests(OutageFixture outage)
         {
             using (var put = await client.PutAsync("/batches/during-stop", Batch(day, 20)))
             {
-                await AssertUnavailableAsync(put);
+                await Unavailable.AssertAsync(put);
             }
 
             using (var get = await client.GetAsync("/batches/before-stop"))
             {
-                await AssertUnavailableAsync(get);
+                await Unavailable.AssertAsync(get);
             }
 
             using var ready = await client.GetAsync("/health/ready");
@@ -259,13 +253,6 @@ public sealed class FailoverTests(OutageFixture outage)
     {
         var exception = new PostgresException("simulated", "ERROR", "ERROR", sqlState);
         Assert.Equal(stale, DatabaseFailures.LeavesPoolStale(exception));
-    }
-
-    private static async Task AssertUnavailableAsync(HttpResponseMessage response)
-    {
-        var problem = await BatchAnswers.ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
-        Assert.Equal("The database is unavailable. Try again shortly.", problem.GetProperty("detail").GetString());
-        Assert.NotNull(response.Headers.RetryAfter);
     }
 
     /// <summary>Sets (or, with null, resets) a server setting and waits until new sessions see it.</summary>

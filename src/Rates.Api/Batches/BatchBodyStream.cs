@@ -15,7 +15,7 @@ namespace Rates.Api.Batches;
 /// was inflated, so a truncated stream or trailing data is refused instead of half-read. Read-only and
 /// forward-only.
 /// </summary>
-internal sealed class BatchBodyStream : Stream
+internal sealed class BatchBodyStream : AsyncReadOnlyStream
 {
     /// <summary>Inflated bytes allowed before the ratio applies: a small body may compress far better than a large one.</summary>
     internal const long RatioAllowanceBytes = 1024 * 1024;
@@ -47,19 +47,7 @@ internal sealed class BatchBodyStream : Stream
     /// <summary>Bytes read so far (decompressed).</summary>
     public long BytesRead => _bytes;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _bytes;
-        set => throw new NotSupportedException();
-    }
+    protected override long ReadSoFar => _bytes;
 
     /// <summary>The lowercase hex SHA-256 of everything read; call once, after the body has been read to its end.</summary>
     public string FinishHash() => Convert.ToHexStringLower(_hash.GetHashAndReset());
@@ -95,23 +83,6 @@ internal sealed class BatchBodyStream : Stream
         Count(buffer.Span[..read]);
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // Kestrel forbids synchronous body reads; every reader of this stream reads asynchronously.
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("The batch body is read asynchronously only.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -178,7 +149,7 @@ internal sealed class BatchBodyStream : Stream
     }
 
     /// <summary>The compressed body as it comes off the wire: counted, its last 8 bytes kept for the trailer check.</summary>
-    private sealed class WireStream(Stream inner) : Stream
+    private sealed class WireStream(Stream inner) : AsyncReadOnlyStream
     {
         private readonly byte[] _last = new byte[8];
 
@@ -187,19 +158,7 @@ internal sealed class BatchBodyStream : Stream
         /// <summary>The last (up to) 8 bytes read, oldest first.</summary>
         public ReadOnlySpan<byte> LastBytes => BytesRead >= 8 ? _last : _last.AsSpan(8 - (int)BytesRead);
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => BytesRead;
-            set => throw new NotSupportedException();
-        }
+        protected override long ReadSoFar => BytesRead;
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -207,22 +166,6 @@ internal sealed class BatchBodyStream : Stream
             Remember(buffer.Span[..read]);
             return read;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) =>
-            throw new NotSupportedException("The batch body is read asynchronously only.");
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private void Remember(ReadOnlySpan<byte> data)
         {

@@ -74,28 +74,8 @@ public static class BatchDatabase
     /// Locks a port FOR UPDATE in a transaction of the test's own until disposed: a batch naming the port then
     /// waits in its INSERT INTO prices (the foreign key check), in the middle of its transaction.
     /// </summary>
-    public static async Task<IAsyncDisposable> HoldPortAsync(string connectionString, string code)
-    {
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using (var lockPort = new NpgsqlCommand("SELECT 1 FROM public.ports WHERE code = @code FOR UPDATE", connection, transaction))
-        {
-            lockPort.Parameters.AddWithValue("code", code);
-            await lockPort.ExecuteNonQueryAsync();
-        }
-
-        return new Held(connection, transaction);
-    }
-
-    private sealed class Held(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
+    public static async Task<IAsyncDisposable> HoldPortAsync(string connectionString, string code) =>
+        await HeldLock.TakeAsync(connectionString, "SELECT 1 FROM public.ports WHERE code = @code FOR UPDATE", ("code", code));
 
     public static async Task WaitForAsync(Func<Task<long>> probe, Func<long, bool> done, string what, int seconds = 15)
     {

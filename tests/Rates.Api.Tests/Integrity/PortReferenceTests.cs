@@ -11,13 +11,17 @@ namespace Rates.Api.Tests.Integrity;
 [Collection(PostgresCollection.Name)]
 public sealed class PortReferenceTests(PostgresFixture postgres)
 {
-    private Task<string> Database() => postgres.SharedAsync(nameof(PortReferenceTests), async () =>
+    /// <summary>The database the refusals share: each refused statement leaves it as it was.</summary>
+    private Task<string> Database() => postgres.SharedAsync(nameof(PortReferenceTests), () => NewDatabaseAsync("ports_ref"));
+
+    /// <summary>A new migrated database holding the rules test data, for a test that changes it.</summary>
+    private async Task<string> NewDatabaseAsync(string name)
     {
-        var connectionString = await postgres.CreateMigratedDatabaseAsync("ports_ref");
+        var connectionString = await postgres.CreateMigratedDatabaseAsync(name);
         await TestData.InsertRulesDataAsync(connectionString);
         // The server's DETAIL names the offending key; Npgsql hides it unless asked.
         return new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true }.ConnectionString;
-    });
+    }
 
     [Theory]
     [InlineData("INSERT INTO public.prices VALUES ('TSTAA', 'TSTBB', '2031-01-01', 1), ('NOPE1', 'TSTBB', '2031-01-01', 2)", "prices_orig_code_fkey", "Key (orig_code)=(NOPE1)")]
@@ -59,8 +63,7 @@ public sealed class PortReferenceTests(PostgresFixture postgres)
     [Fact]
     public async Task Prices_naming_known_ports_are_written_by_insert_copy_and_update()
     {
-        var connectionString = await postgres.CreateMigratedDatabaseAsync("ports_ok");
-        await TestData.InsertRulesDataAsync(connectionString);
+        var connectionString = await NewDatabaseAsync("ports_ok");
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
@@ -112,8 +115,7 @@ public sealed class PortReferenceTests(PostgresFixture postgres)
     [Fact]
     public async Task Ports_cannot_be_truncated_while_prices_exist_and_can_with_them()
     {
-        var connectionString = await postgres.CreateMigratedDatabaseAsync("ports_truncate");
-        await TestData.InsertRulesDataAsync(connectionString);
+        var connectionString = await NewDatabaseAsync("ports_truncate");
 
         var failure = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(connectionString, "TRUNCATE public.ports"));
         Assert.Equal(PostgresErrorCodes.FeatureNotSupported, failure.SqlState);
