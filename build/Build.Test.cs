@@ -26,6 +26,8 @@ partial class Build
         .Executes(async () =>
         {
             var projects = SelectedTestProjects();
+            if (PgBin is not null)
+                DescribePgBin(PgBin);
             TestResultsDirectory.CreateOrCleanDirectory(); // old trx files would be counted as this run's
             var runs = new List<TestProjectRun>();
             foreach (var project in projects)
@@ -39,7 +41,11 @@ partial class Build
                     new ProcessOptions
                     {
                         CheckExitCode = false,
-                        Environment = new Dictionary<string, string?> { ["RATES_TEST_POSTGRES"] = TestPostgres.ToString().ToLowerInvariant() },
+                        Environment = new Dictionary<string, string?>
+                        {
+                            ["RATES_TEST_POSTGRES"] = TestPostgres.ToString().ToLowerInvariant(),
+                            ["RATES_PG_BIN"] = PgBin?.ToString(),
+                        },
                     });
                 runs.Add(TestProjectRun.From(name, result.ExitCode, trx));
             }

@@ -25,10 +25,13 @@ public interface IPostgresServer : IAsyncDisposable
 /// <summary>
 /// Chooses the server: <c>RATES_TEST_POSTGRES=docker</c> or <c>embedded</c> forces one; otherwise Docker when an
 /// engine answers its ping (and the container starts), else the embedded PostgreSQL of tools/Rates.EmbeddedPostgres.
+/// The embedded server runs the binaries of <c>RATES_PG_BIN</c> when it names a folder (an installed PostgreSQL,
+/// e.g. where npm has no PostgreSQL 13 package for the platform), else those of the npm package.
 /// </summary>
 public static class PostgresServers
 {
     public const string ModeVariable = "RATES_TEST_POSTGRES";
+    public const string PgBinVariable = "RATES_PG_BIN";
     public const string Image = "postgres:13.5";
 
     /// <summary>
@@ -223,7 +226,9 @@ internal sealed class EmbeddedPostgresServer : IPostgresServer
 
     public static async Task<EmbeddedPostgresServer> CreateAsync(string purpose)
     {
-        var binaries = await EmbeddedPostgresBinaries.EnsureAsync();
+        var binaries = Environment.GetEnvironmentVariable(PostgresServers.PgBinVariable) is { Length: > 0 } pgBin
+            ? PostgresBinaries.FromDirectory(pgBin)
+            : await EmbeddedPostgresBinaries.EnsureAsync();
         // Under /tmp: when the tests run as root the server runs as an unprivileged account, which must reach it.
         var root = Path.Combine(Path.GetTempPath(), $"rates-api-tests-{purpose}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);

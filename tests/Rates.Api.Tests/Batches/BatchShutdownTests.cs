@@ -105,7 +105,7 @@ public sealed class BatchShutdownTests(PostgresFixture postgres)
         Assert.Equal(0, await BatchCountAsync(api.ConnectionString, "cut-off"));
     }
 
-    [Fact]
+    [UnixFact("SIGTERM")]
     public async Task On_sigterm_the_service_process_finishes_the_batch_in_flight_then_exits()
     {
         var connectionString = await BatchDatabase.CreateAsync(postgres, "batch_sigterm");
