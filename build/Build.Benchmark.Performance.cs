@@ -61,6 +61,7 @@ partial class Build
         var pgbench = await Pgbench.RunAsync(environment.DbPort, environment.Password, s_canonicalQuery, BenchmarkConnections, phase, directory, CancellationToken);
         Output.WriteLine(pgbench.TransactionsPerSecond is { } tps ? Invariant($"  pgbench: {tps:N0} tps ({pgbench.Tool})") : $"  pgbench not measured: {pgbench.NotMeasured}");
         var (uncached, uncachedOpen) = await MeasureInstanceAsync("cache off", client, serviceUrl, phase);
+        var original = await CompareWithOriginalAsync(environment, client, serviceUrl, phase);
         var staleUncached = await CacheStaleness.MeasureAsync("cache off (the time of a request itself)", client, serviceUrl, connectionString,
             s_canonicalQuery.OrigCode, s_canonicalQuery.DestCode, Math.Max(1, BenchmarkStalenessRounds / 2), CancellationToken);
 
@@ -79,7 +80,7 @@ partial class Build
             Query = s_canonicalQuery, Connections = BenchmarkConnections, LoadPhase = phase, LoadAverageBefore = loadBefore, LoadAverageAfter = MachineInfo.LoadAverage(),
             Pgbench = pgbench, Uncached = uncached, Cached = cached, UncachedOpen = uncachedOpen, CachedOpen = cachedOpen,
             Bare = bare, LargeBare = largeBare, LargeCopy = largeCopy, LargeApi = largeApi,
-            Staleness = stale, StalenessUncached = staleUncached, Scale = scale, ScaleRate = BenchmarkScaleRate,
+            Staleness = stale, StalenessUncached = staleUncached, Scale = scale, ScaleRate = BenchmarkScaleRate, Original = original,
         };
     }
 

@@ -53,9 +53,10 @@ internal sealed class CachedInstance : IAsyncDisposable
         var ready = await ServiceProbe.WaitUntilReadyAsync(port, s_readyTimeout, () => !instance._process.HasExited, cancellationToken);
         if (!ready.Ready)
         {
+            var failure = new BuildFailedException($"The benchmark's instance with the cache on did not become ready on port {port} ({ready.Detail}): " +
+                                                   instance._process.DescribeExit());
             await instance.DisposeAsync();
-            throw new BuildFailedException($"The benchmark's instance with the cache on did not become ready on port {port} ({ready.Detail}): " +
-                                           instance._process.DescribeExit());
+            throw failure;
         }
 
         return instance;

@@ -35,6 +35,9 @@ internal sealed record PerformanceResults
     public required IReadOnlyList<ScalePoint> Scale { get; init; }
     public required int ScaleRate { get; init; }
 
+    /// <summary>Against the original Flask service (--benchmark-original-service); null when it was not given.</summary>
+    public required OriginalComparison? Original { get; init; }
+
     /// <summary>The goal rows of the run's summary table: goal, measured, verdict ("met", "not met", "not measured").</summary>
     public IEnumerable<(string Goal, string Measured, string Verdict)> GoalRows(IngestionSeries apiJson, IngestionSeries apiCsv, IngestionSeries copy)
     {
@@ -42,6 +45,7 @@ internal sealed record PerformanceResults
         yield return (I($"Uncached `/rates` ≥ {UncachedGoal} × pgbench (same statement, {Connections} connections)"),
             tps is { } t ? I($"{Uncached.RequestsPerSecond:N0} /s vs pgbench {t:N0} tps = {Uncached.RequestsPerSecond / t:0.00} ×") : $"pgbench not measured: {Pgbench.NotMeasured}",
             tps is { } t1 ? Verdict(Uncached.RequestsPerSecond / t1 >= UncachedGoal) : "not measured");
+        yield return OriginalComparison.GoalRow(Original);
         yield return (I($"Cached `/rates` ≥ {CachedGoal} × pgbench"),
             Cached is null ? "the cached instance was not measured" : tps is { } t2 ? I($"{Cached.RequestsPerSecond:N0} /s = {Cached.RequestsPerSecond / t2:0.00} × pgbench") : I($"{Cached.RequestsPerSecond:N0} /s; pgbench not measured"),
             Cached is not null && tps is { } t3 ? Verdict(Cached.RequestsPerSecond / t3 >= CachedGoal) : "not measured");
@@ -102,6 +106,7 @@ internal sealed record PerformanceResults
         }
 
         md.AppendLine();
+        OriginalComparison.Render(md, Original, Connections, LoadPhase);
         RenderIngestion(md);
         RenderStaleness(md);
         RenderScale(md);

@@ -71,4 +71,19 @@ public class BackgroundProcessTests
         Assert.Null(process.ExitCode);
         Assert.Contains("is still running", process.DescribeExit());
     }
+
+    [Fact]
+    public async Task A_disposed_process_still_describes_how_it_ended()
+    {
+        var exited = BackgroundProcess.Start("sh", ["-c", "echo bye; exit 5"]);
+        Assert.Equal(5, await exited.WaitForExitAsync(s_timeout));
+        await exited.DisposeAsync();
+        var killed = BackgroundProcess.Start("sleep", ["60"]);
+        await killed.DisposeAsync();
+
+        Assert.Contains("exited with code 5", exited.DescribeExit());
+        Assert.Contains("bye", exited.DescribeExit());
+        Assert.True(killed.HasExited);
+        Assert.Contains("was stopped", killed.DescribeExit());
+    }
 }

@@ -14,6 +14,8 @@ public sealed class BackgroundProcess : IAsyncDisposable
     private readonly OutputLines _output;
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private bool _killed;
+    private int? _exitCodeAfterDispose;
+    private bool _disposed;
 
     private BackgroundProcess(Process process, string commandLine, Action<string, bool>? onLine)
     {
@@ -29,10 +31,10 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _disposed || _process.HasExited;
 
-    /// <summary>The exit code once it has exited, else null.</summary>
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The exit code once it has exited, else null (also after a dispose that had to kill it).</summary>
+    public int? ExitCode => _disposed ? _exitCodeAfterDispose : _process.HasExited ? _process.ExitCode : null;
 
     /// <summary>The last <paramref name="count"/> lines it printed.</summary>
     public IReadOnlyList<string> Tail(int count) => _output.Tail(count);
@@ -50,7 +52,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
     /// <summary>"`command` exited with code N" and its last lines, for the message of a process that died early.</summary>
     public string DescribeExit(int lines = 20)
     {
-        var how = HasExited ? $"exited with code {_process.ExitCode}" : "is still running";
+        var how = ExitCode is { } code ? $"exited with code {code}" : HasExited ? "was stopped" : "is still running";
         var tail = Tail(lines);
         return $"`{CommandLine}` {how}" +
             (tail.Count == 0 ? " and printed nothing." : $"; its last lines:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", tail)}");
@@ -59,7 +61,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
     /// <summary>Asks it to stop: SIGTERM (as docker stop, systemd or Kubernetes do); a kill on Windows.</summary>
     public void Terminate()
     {
-        if (_process.HasExited)
+        if (HasExited)
             return;
         if (OperatingSystem.IsWindows() || SendSignal(_process.Id, SigTerm) != 0)
             ProcessLaunch.Kill(_process);
@@ -105,8 +107,13 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        var exitedByItself = _process.HasExited && !_killed;
         ProcessLaunch.Kill(_process);
         await _process.WaitForExitAsync().ConfigureAwait(false);
+        _exitCodeAfterDispose = exitedByItself ? _process.ExitCode : null;
+        _disposed = true;
         _process.Dispose();
     }
 
