@@ -31,30 +31,33 @@ partial class Build
             TestResultsDirectory.CreateOrCleanDirectory(); // old trx files would be counted as this run's
             var runs = new List<TestProjectRun>();
             foreach (var project in projects)
-            {
-                // Every project runs even when an earlier one failed, so one run reports all failures.
-                var name = Path.GetFileNameWithoutExtension(project.Name);
-                var trx = TestResultsDirectory / $"{name}.trx";
-                var result = await DotNetAsync(
-                    ["test", project, "--no-build", "-nologo", "-c", Configuration.ToString(),
-                     "--logger", $"trx;LogFileName={name}.trx", "--results-directory", TestResultsDirectory],
-                    new ProcessOptions
-                    {
-                        CheckExitCode = false,
-                        Environment = new Dictionary<string, string?>
-                        {
-                            ["RATES_TEST_POSTGRES"] = TestPostgres.ToString().ToLowerInvariant(),
-                            ["RATES_PG_BIN"] = PgBin?.ToString(),
-                        },
-                    });
-                runs.Add(TestProjectRun.From(name, result.ExitCode, trx));
-            }
+                runs.Add(await RunTestProjectAsync(project)); // every project runs even when an earlier one failed: one run reports all failures
 
             WriteTestSummary(runs);
             var problems = runs.Where(r => r.Problem is not null).Select(r => $"{r.Project}: {r.Problem}").ToList();
             if (problems.Count > 0)
                 throw new BuildFailedException("Tests failed: " + string.Join("; ", problems));
         });
+
+    /// <summary>dotnet test of one project, its trx file in artifacts/test-results; its failures are read from the trx, not thrown.</summary>
+    async Task<TestProjectRun> RunTestProjectAsync(AbsolutePath project)
+    {
+        var name = Path.GetFileNameWithoutExtension(project.Name);
+        var trx = TestResultsDirectory / $"{name}.trx";
+        var result = await DotNetAsync(
+            ["test", project, "--no-build", "-nologo", "-c", Configuration.ToString(),
+             "--logger", $"trx;LogFileName={name}.trx", "--results-directory", TestResultsDirectory],
+            new ProcessOptions
+            {
+                CheckExitCode = false,
+                Environment = new Dictionary<string, string?>
+                {
+                    ["RATES_TEST_POSTGRES"] = TestPostgres.ToString().ToLowerInvariant(),
+                    ["RATES_PG_BIN"] = PgBin?.ToString(),
+                },
+            });
+        return TestProjectRun.From(name, result.ExitCode, trx);
+    }
 
     /// <summary>tests/*/*.Tests.csproj, or those of them --test-projects names.</summary>
     /// <exception cref="BuildFailedException">There are none, or --test-projects names one that does not exist.</exception>

@@ -68,11 +68,8 @@ internal sealed class CachedInstance : IAsyncDisposable
     {
         if (_container is not null)
             await CommandRunner.RunAsync("docker", ["stop", "--time", s_stopTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture), _container]);
-        var result = await _process.StopAsync(s_stopTimeout);
-        if (result.Killed || !result.Succeeded)
-            throw new BuildFailedException("The benchmark's instance with the cache on did not stop cleanly " +
-                                           (result.Killed ? $"(still running {s_stopTimeout.TotalSeconds:0} s after SIGTERM; killed)" : $"(exit code {result.ExitCode})") +
-                                           $": {_process.DescribeExit()}");
+        if (await _process.StopCleanlyAsync(s_stopTimeout) is { } problem)
+            throw new BuildFailedException($"The benchmark's instance with the cache on did not stop cleanly: {problem}");
     }
 
     public async ValueTask DisposeAsync()

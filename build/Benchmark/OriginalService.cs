@@ -96,11 +96,8 @@ internal sealed class OriginalService : IAsyncDisposable
     /// <exception cref="BuildFailedException">It had to be killed or exited with another code than 0; the message shows its last lines.</exception>
     public async Task StopAsync()
     {
-        var result = await _process.StopAsync(s_stopTimeout);
-        if (result.Killed || !result.Succeeded)
-            throw new BuildFailedException("The original service did not stop cleanly " +
-                                           (result.Killed ? $"(still running {s_stopTimeout.TotalSeconds:0} s after SIGTERM; killed)" : $"(exit code {result.ExitCode})") +
-                                           $": {_process.DescribeExit()}");
+        if (await _process.StopCleanlyAsync(s_stopTimeout) is { } problem)
+            throw new BuildFailedException($"The original service did not stop cleanly: {problem}");
     }
 
     public async ValueTask DisposeAsync()

@@ -54,6 +54,25 @@ public class BackgroundProcessTests
     }
 
     [Fact]
+    public async Task Stopping_cleanly_is_silent_for_an_exit_code_0_and_explains_anything_else()
+    {
+        await using var clean = BackgroundProcess.Start("sh", ["-c", "trap 'exit 0' TERM; " + Loop]);
+        await using var failing = BackgroundProcess.Start("sh", ["-c", "trap 'echo cannot flush; exit 3' TERM; " + Loop]);
+        await using var stubborn = BackgroundProcess.Start("sh", ["-c", "trap '' TERM; " + Loop]);
+        await Task.Delay(500); // the traps are set
+
+        Assert.Null(await clean.StopCleanlyAsync(s_timeout));
+        var failed = await failing.StopCleanlyAsync(s_timeout);
+        var killed = await stubborn.StopCleanlyAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.NotNull(failed);
+        Assert.Contains("exited with code 3", failed);
+        Assert.Contains("cannot flush", failed);
+        Assert.NotNull(killed);
+        Assert.Contains("ignored SIGTERM", killed);
+    }
+
+    [Fact]
     public async Task A_background_process_reads_no_input_so_one_waiting_for_it_ends()
     {
         await using var process = BackgroundProcess.Start("sh", ["-c", "if read line; then exit 1; else echo 'end of input'; fi"]);

@@ -105,6 +105,18 @@ public sealed class BackgroundProcess : IAsyncDisposable
         return new CommandResult(CommandLine, _process.ExitCode, "", "", lines, _stopwatch.Elapsed) { Killed = _killed };
     }
 
+    /// <summary>
+    /// Stops it (<see cref="StopAsync"/>) where it should end cleanly: null when it exited by itself with code 0, else what
+    /// went wrong with its last lines, for the caller's message.
+    /// </summary>
+    public async Task<string?> StopCleanlyAsync(TimeSpan grace)
+    {
+        var result = await StopAsync(grace).ConfigureAwait(false);
+        if (result is { Killed: false, Succeeded: true })
+            return null;
+        return result.Killed ? $"it ignored SIGTERM for {grace.TotalSeconds:0.#} s and was killed; {DescribeExit()}" : DescribeExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
