@@ -229,8 +229,39 @@ public class BenchmarkReportTests
                 StalenessUncached = null,
                 Scale = [],
                 ScaleRate = 100,
+                Original = null,
             },
         };
+    }
+
+    [Fact]
+    public void Without_the_original_service_the_report_says_it_was_not_measured_and_how_to_measure_it()
+    {
+        var report = Report(1, 1, 1, p99: 10, errors: 0);
+
+        var row = report.Performance.GoalRows(report.ApiJson, report.ApiCsv, report.Copy).Single(g => g.Goal.Contains("original service", StringComparison.Ordinal));
+
+        Assert.Equal("not measured", row.Verdict);
+        Assert.Contains("--benchmark-original-service", row.Measured);
+        Assert.Contains("--benchmark-original-service", report.RenderSection());
+    }
+
+    [Theory]
+    [InlineData(3000, 300, "10.00 ×", "met")]
+    [InlineData(3000, 400, "7.50 ×", "not met")]
+    public void The_ratio_to_the_original_service_is_of_the_medians_of_the_rounds(double service, double original, string ratio, string verdict)
+    {
+        ClosedLoopResult Loop(double rate) => new(rate, 1, 5, 0, "wrk");
+        var comparison = new OriginalComparison("gunicorn 20.1.0", [Loop(service), Loop(service * 2), Loop(service / 3)],
+            [Loop(original), Loop(original / 4), Loop(original * 5)]);
+        var report = Report(1, 1, 1, p99: 10, errors: 0);
+        report = report with { Performance = report.Performance with { Original = comparison } };
+
+        var row = report.Performance.GoalRows(report.ApiJson, report.ApiCsv, report.Copy).Single(g => g.Goal.Contains("original service", StringComparison.Ordinal));
+
+        Assert.Equal(verdict, row.Verdict);
+        Assert.Contains(ratio, row.Measured);
+        Assert.Contains($"**{ratio}**", report.RenderSection());
     }
 }
 
