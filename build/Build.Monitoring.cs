@@ -1,3 +1,4 @@
+using Rates.Build.HighAvailability;
 using Rates.Build.Environments;
 using Rates.Build.Monitoring;
 using Rates.EmbeddedPostgres;
@@ -51,8 +52,10 @@ partial class Build
     {
         if (_monitoring is null)
             return;
-        var topology = Monitored(plan.Name, plan.Password, ComposeProject.Variables(plan.Secrets, plan.ApiPort, plan.DbPort, DbImage, apiImage),
-            [plan.ApiPort, plan.DbPort, .. (await DockerRuntime.RunningServicesAsync(plan.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort)]);
+        int[] published = [plan.ApiPort, plan.DbPort, .. (await DockerRuntime.RunningServicesAsync(plan.Name)).SelectMany(c => c.Ports).Select(p => p.HostPort)];
+        var topology = plan.Shape.Topology == Topology.Ha
+            ? MonitoredHa(plan, published)
+            : Monitored(plan.Name, plan.Password, ComposeProject.Variables(plan.Secrets, plan.ApiPort, plan.DbPort, DbImage, apiImage), published);
         var down = await _monitoring.UpAsync(Docker, topology, TimeSpan.FromSeconds(60), CancellationToken);
         foreach (var target in down)
             Output.MarkupLineInterpolated($"[yellow]Prometheus cannot scrape {target.Job} at {target.Url}: {target.Health} {target.LastError}[/]");
@@ -72,6 +75,20 @@ partial class Build
 
     MonitoredTopology Monitored(string environment, string? password, IReadOnlyDictionary<string, string?> variables, IReadOnlyCollection<int> published) =>
         new(RootDirectory, EnvironmentNames.ProjectName(environment), ComposeFile, HighAvailability: false, variables, password, published);
+
+    /// <summary>The ha topology's compose project: postgres_exporter reads each Patroni member (compose.monitoring-ha.yaml).</summary>
+    MonitoredTopology MonitoredHa(UpPlan plan, IReadOnlyCollection<int> published)
+    {
+        var state = plan.Store.Load()?.Ha ?? throw new BuildFailedException($"Environment '{plan.Name}' has no ha state in {plan.Store.Directory}; run Up --topology ha again.");
+        var variables = new Dictionary<string, string?>(state.Variables(plan.Secrets, HaSecrets.LoadOrCreate(plan.Store)))
+        {
+            ["RATES_EXPORTER_DATA_SOURCE_NAME"] = string.Join(",", HaTopology.PatroniServices.Select(node =>
+                $"postgresql://{Uri.EscapeDataString(LocalEnvironment.DatabaseUser)}:{Uri.EscapeDataString(plan.Password)}@{node}:5432/" +
+                $"{LocalEnvironment.DatabaseName}?sslmode=disable")),
+        };
+        return new(RootDirectory, EnvironmentNames.ProjectName(plan.Name), DockerRuntime.Ha.ComposeFile, HighAvailability: true,
+            variables, plan.Password, published);
+    }
 
     IEnumerable<(string Key, string Value)> MonitoringSummaryRows() => _monitoring?.Urls ?? [];
 }
