@@ -185,7 +185,8 @@ internal sealed class HaEnvironment(IAnsiConsole console, DockerCli docker, Abso
             servers = await runtime.ServersAsync(HaTopology.ApiBackend, cancellationToken);
             if (servers.Count(s => s.IsUp) >= replicas)
                 return servers;
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            // Each look is a `docker exec`, which costs a busy small machine more than a second's wait.
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         }
 
         throw new BuildFailedException($"HAProxy has {servers.Count(s => s.IsUp)} of {replicas} API replicas up after {timeout.TotalSeconds:0} s: " +

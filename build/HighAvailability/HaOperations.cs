@@ -132,7 +132,7 @@ internal sealed class HaOperations(IAnsiConsole console, DockerCli docker, HaEnv
             var server = (await runtime.ServersAsync(HaTopology.ApiBackend, cancellationToken)).FirstOrDefault(s => s.Name == slot);
             if (server is null || server.CurrentSessions == 0)
                 return;
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // each look is a `docker exec`
         }
 
         console.WriteLine($"HAProxy server {slot} still has sessions after {timeout.TotalSeconds:0} s; the service's own drain finishes them.");

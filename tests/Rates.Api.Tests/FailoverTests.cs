@@ -255,6 +255,14 @@ public sealed class FailoverTests(OutageFixture outage)
         Assert.Equal(stale, DatabaseFailures.LeavesPoolStale(exception));
     }
 
+    [Fact]
+    public void A_server_that_stopped_answering_clears_the_pool_but_a_slow_connect_or_a_full_pool_does_not()
+    {
+        Assert.True(DatabaseFailures.LeavesPoolStale(new NpgsqlException("Exception while reading from stream", new TimeoutException("Timeout during reading attempt"))));
+        Assert.False(DatabaseFailures.LeavesPoolStale(new NpgsqlException("The operation has timed out", new TimeoutException())));
+        Assert.False(DatabaseFailures.LeavesPoolStale(new NpgsqlException("The connection pool has been exhausted, either raise 'Max Pool Size' (currently 50) or 'Timeout' (currently 5 seconds) in your connection string.", new TimeoutException())));
+    }
+
     /// <summary>Sets (or, with null, resets) a server setting and waits until new sessions see it.</summary>
     private async Task SetServerAsync(string setting, string? value)
     {

@@ -35,7 +35,11 @@ internal static class DatabaseFailures
     {
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
             || postgres.SqlState is ReadOnlyTransaction or PostgresErrorCodes.CannotConnectNow,
-        NpgsqlException npgsql => npgsql.InnerException is TimeoutException,
+        // An open connection whose server stopped answering (Npgsql's read timeout, after the server-side statement
+        // timeout had its chance): its siblings point at the same silent server. Not a timeout while connecting or
+        // waiting for the pool: a slow database's idle connections are fine, and clearing them would send every
+        // next request to open a new one, a storm of connections that keeps a busy database busy.
+        NpgsqlException { InnerException: TimeoutException } npgsql => npgsql.Message.StartsWith("Exception while reading", StringComparison.Ordinal),
         _ => false,
     };
 
