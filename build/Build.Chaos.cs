@@ -66,8 +66,20 @@ partial class Build
 
         using var stop = new CancellationTokenSource();
         var running = generator.RunAsync(stop.Token);
+        var records = await InjectFaultsAsync(injector, faults);
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, ChaosDuration - journal.Now.TotalSeconds)), CancellationToken);
+        await stop.CancelAsync();
+        await running; // senders finish (or give up on) the batch they started
+        if (records.Any(r => !r.Healed))
+            await injector.TryHealAsync(); // the data check needs a leader
+        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Name, started, journal.Now, load, clusterSettings), records, journal, connectionString);
+    }
+
+    /// <summary>The faults one after another, spread over --chaos-duration, each healed before the next.</summary>
+    async Task<IReadOnlyList<FaultRecord>> InjectFaultsAsync(ChaosFaults injector, IReadOnlyList<string> faults)
+    {
         var records = new List<FaultRecord>();
-        var spacing = TimeSpan.FromSeconds(ChaosDuration / (faults.Length + 1.0));
+        var spacing = TimeSpan.FromSeconds(ChaosDuration / (faults.Count + 1.0));
         foreach (var fault in faults)
         {
             await Task.Delay(spacing, CancellationToken);
@@ -76,12 +88,7 @@ partial class Build
                 break; // the next fault would hit a cluster that is still broken: report what happened instead
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, ChaosDuration - journal.Now.TotalSeconds)), CancellationToken);
-        await stop.CancelAsync();
-        await running; // senders finish (or give up on) the batch they started
-        if (records.Any(r => !r.Healed))
-            await injector.TryHealAsync(); // the data check needs a leader
-        await ChaosReportAsync(new ChaosRunInfo(load.RunId, target.Name, started, journal.Now, load, clusterSettings), records, journal, connectionString);
+        return records;
     }
 
     async Task ChaosReportAsync(ChaosRunInfo run, IReadOnlyList<FaultRecord> records, ChaosJournal journal, string connectionString)
