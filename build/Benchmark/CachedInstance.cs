@@ -95,8 +95,10 @@ internal sealed class CachedInstance : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var project = EnvironmentNames.ProjectName(store.Name);
-        var id = await RunDockerAsync(["compose", "-p", project, "ps", "-q", "api"], cancellationToken);
-        var image = await RunDockerAsync(["inspect", "--format", "{{.Config.Image}}", id.Trim()], cancellationToken);
+        // By compose's labels, not `docker compose ps`: that would read compose.yaml and want the environment's secrets.
+        var ids = await RunDockerAsync(["ps", "-q", "--filter", $"label=com.docker.compose.project={project}",
+            "--filter", "label=com.docker.compose.service=api"], cancellationToken);
+        var image = await RunDockerAsync(["inspect", "--format", "{{.Config.Image}}", ids.Split('\n')[0].Trim()], cancellationToken);
         var name = $"{project}-benchmark-cached";
         await CommandRunner.RunAsync("docker", ["rm", "-f", name], cancellationToken: cancellationToken); // left by an interrupted run
         List<string> arguments = ["run", "--rm", "--name", name, "--network", "host"];
