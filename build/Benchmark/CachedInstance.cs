@@ -95,16 +95,15 @@ internal sealed class CachedInstance : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var project = EnvironmentNames.ProjectName(store.Name);
-        // By compose's labels, not `docker compose ps`: that would read compose.yaml and want the environment's secrets.
-        var ids = await RunDockerAsync(["ps", "-q", "--filter", $"label=com.docker.compose.project={project}",
-            "--filter", "label=com.docker.compose.service=api"], cancellationToken);
-        var image = await RunDockerAsync(["inspect", "--format", "{{.Config.Image}}", ids.Split('\n')[0].Trim()], cancellationToken);
+        // The image the environment runs, as Up recorded it.
+        var image = store.Load()?.ApiImage
+            ?? throw new BuildFailedException($"Environment '{store.Name}' has no api image recorded in {store.StateFile}; run ./build.sh Up --env {store.Name} again.");
         var name = $"{project}-benchmark-cached";
         await CommandRunner.RunAsync("docker", ["rm", "-f", name], cancellationToken: cancellationToken); // left by an interrupted run
         List<string> arguments = ["run", "--rm", "--name", name, "--network", "host"];
         foreach (var variable in settings.Keys)
             arguments.AddRange(["-e", variable]);
-        var process = Start("docker", [.. arguments, image.Trim()], new CommandSettings { Environment = settings });
+        var process = Start("docker", [.. arguments, image], new CommandSettings { Environment = settings });
         return new CachedInstance(port, process, name);
     }
 
@@ -118,13 +117,5 @@ internal sealed class CachedInstance : IAsyncDisposable
         {
             throw new BuildFailedException(ex.Message, ex);
         }
-    }
-
-    private static async Task<string> RunDockerAsync(List<string> arguments, CancellationToken cancellationToken)
-    {
-        var result = await CommandRunner.RunAsync("docker", arguments, cancellationToken: cancellationToken);
-        if (!result.Succeeded || result.StandardOutput.Trim().Length == 0)
-            throw new BuildFailedException($"`{result.CommandLine}` failed (exit code {result.ExitCode}): {string.Join(Environment.NewLine, result.Tail(10))}");
-        return result.StandardOutput;
     }
 }
