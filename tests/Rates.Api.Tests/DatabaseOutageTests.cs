@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Rates.Api.Tests.Infrastructure;
 using Rates.Database;
@@ -156,6 +157,31 @@ public sealed class DatabaseOutageTests(OutageFixture outage)
         await WaitForAsync(() => WaitingQueriesAsync(outage.AdminConnectionString, "rates-cancel"), n => n == 0, "the query was cancelled");
         await pricesLock.ReleaseAsync();
     }
+
+    [Fact]
+    public async Task A_client_that_hangs_up_while_its_connection_opens_leaves_that_connection_in_the_pool_for_the_next_request()
+    {
+        // The server takes 1.5 s to accept a connection; the client waits 0.3 s.
+        var server = new NpgsqlConnectionStringBuilder(outage.ConnectionString);
+        await using var relay = new SlowAcceptRelay(server.Host!, server.Port, TimeSpan.FromSeconds(1.5));
+        var throughRelay = new NpgsqlConnectionStringBuilder(outage.ConnectionString) { Host = "127.0.0.1", Port = relay.Port };
+        await using var api = new RatesApiFactory(throughRelay.ConnectionString, ("Database:ApplicationName", "rates-slow-accept"));
+        var client = api.CreateClient();
+        api.Services.GetRequiredService<NpgsqlDataSource>().Clear(); // the start-up check's connection: the request must open one
+        await WaitForAsync(() => SessionsAsync(outage.AdminConnectionString, "rates-slow-accept"), n => n == 0, "the pool is empty");
+
+        using var hangUp = new CancellationTokenSource(TimeSpan.FromSeconds(0.3));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync(RatesUrl, hangUp.Token));
+
+        // The opening went on without the client: the server has the session, and the next request takes it from the pool.
+        await WaitForAsync(() => SessionsAsync(outage.AdminConnectionString, "rates-slow-accept"), n => n == 1, "the abandoned opening reached the server");
+        using var next = await client.GetAsync(RatesUrl);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(1, await SessionsAsync(outage.AdminConnectionString, "rates-slow-accept"));
+    }
+
+    private static Task<long> SessionsAsync(string adminConnectionString, string applicationName) =>
+        TestData.ScalarAsync<long>(adminConnectionString, $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{applicationName}'");
 
     private static Task<long> WaitingQueriesAsync(string adminConnectionString, string applicationName) =>
         TestData.ScalarAsync<long>(
