@@ -6,7 +6,8 @@ using Rates.Build.Benchmark;
 namespace Rates.Build.Chaos;
 
 /// <summary>The figures of one fault, from the journal.</summary>
-/// <param name="Rto">From the fault's start to the first write probe that was sent after it and succeeded; null if none did.</param>
+/// <param name="Rto">From the fault's start to the first write probe that succeeded after the last failed one in the fault's window (0 when
+/// none failed); null if none succeeded after it.</param>
 internal sealed record FaultFigures(FaultRecord Fault, TimeSpan? Rto, int FailedWrites, IReadOnlyDictionary<string, int> Reads, int BatchRetries);
 
 /// <summary>Turns a fault run into figures and writes them into the generated section of docs/reliability.md.</summary>
@@ -25,10 +26,10 @@ internal static partial class ChaosReport
         {
             var until = i + 1 < faults.Count ? faults[i + 1].InjectedAt : end;
             bool In(TimeSpan at) => at >= fault.InjectedAt && at < until;
-            var firstWrite = writes.Where(w => In(w.At) && w.Outcome.Succeeded).Select(w => (TimeSpan?)w.At).Min();
-            var rto = firstWrite is { } at
-                ? writes.Any(w => w.At >= fault.InjectedAt && w.At < at && !w.Outcome.Succeeded) ? at - fault.InjectedAt : TimeSpan.Zero
-                : (TimeSpan?)null;
+            // A probe can still succeed before the fault takes effect: writes are back with the first success after the last failure.
+            var lastFailure = writes.Where(w => In(w.At) && !w.Outcome.Succeeded).Select(w => (TimeSpan?)w.At).Max();
+            var recovered = writes.Where(w => In(w.At) && w.Outcome.Succeeded && (lastFailure is null || w.At > lastFailure)).Select(w => (TimeSpan?)w.At).Min();
+            var rto = recovered is not { } at ? (TimeSpan?)null : lastFailure is null ? TimeSpan.Zero : at - fault.InjectedAt;
             return new FaultFigures(fault, rto, writes.Count(w => In(w.At) && !w.Outcome.Succeeded),
                 reads.Where(r => In(r.At)).GroupBy(r => r.Outcome.Label).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
                 attempts.Count(a => In(a.At) && !a.Outcome.Succeeded));

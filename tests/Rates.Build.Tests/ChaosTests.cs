@@ -65,6 +65,29 @@ public class ChaosTests
     }
 
     [Fact]
+    public void A_write_that_succeeds_before_the_fault_takes_effect_does_not_hide_the_outage_after_it()
+    {
+        var journal = new ChaosJournal();
+        journal.Write(TimeSpan.FromSeconds(10.2), Outcome.Of(201)); // the partition is not effective yet
+        journal.Write(TimeSpan.FromSeconds(12), Outcome.Failed("timeout"));
+        journal.Write(TimeSpan.FromSeconds(20), Outcome.Of(201));
+        journal.Write(TimeSpan.FromSeconds(25), Outcome.Of(503));
+        journal.Write(TimeSpan.FromSeconds(31), Outcome.Of(201));
+        journal.Write(TimeSpan.FromSeconds(51), Outcome.Of(503));
+        var faults = new[]
+        {
+            new FaultRecord("partition-leader", "patroni1 cut off for 20 s", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)),
+            new FaultRecord("switchover", "patroni2 -> patroni1", TimeSpan.FromSeconds(50), TimeSpan.FromSeconds(55)),
+        };
+
+        var figures = ChaosReport.Figures(faults, journal, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(TimeSpan.FromSeconds(21), figures[0].Rto);
+        Assert.Equal(2, figures[0].FailedWrites);
+        Assert.Null(figures[1].Rto); // the last probe failed: writes were not back by the end
+    }
+
+    [Fact]
     public void Each_goal_says_whether_the_run_met_it()
     {
         var journal = new ChaosJournal();
