@@ -52,8 +52,9 @@ internal sealed class ChaosLoad(Uri api, ChaosLoadSettings settings, IReadOnlyLi
                 $"/rates?date_from=2024-01-01&date_to=2024-01-31&orig_code={orig}&dest_code={dest}", CancellationToken.None)));
             inFlight.RemoveAll(t => t.IsCompleted);
             next += interval;
-            if (next > journal.Now)
-                await Delay(next - journal.Now, stop);
+            var wait = next - journal.Now; // read once: the clock moves on between two reads
+            if (wait > TimeSpan.Zero)
+                await Delay(wait, stop);
         }
 
         await Task.WhenAll(inFlight);
